@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything petsc-fno needs to build and test on a fresh Debian 12 machine.
+# Idempotent; run as root (or with sudo available).
+set -euo pipefail
+PKGS=(
+  build-essential cmake pkg-config git ca-certificates
+  openmpi-bin libopenmpi-dev
+  petsc-dev libpetsc-real3.18-dev
+  libhdf5-openmpi-dev hdf5-tools
+  libvtk9-dev python3-vtk9
+  libfftw3-dev libfftw3-mpi-dev
+  libopenblas-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy python3-h5py
+)
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "install-deps: all ${#PKGS[@]} packages present"

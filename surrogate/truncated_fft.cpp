@@ -1,0 +1,139 @@
+#include "truncated_fft.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "error.hpp"
+
+namespace fno {
+
+namespace {
+// The input layout's time axis after the truncated real DFT; validates modes and layout.
+Layout time_layout_of(const Layout& input, const std::vector<Index>& modes) {
+  const int d = input.ndim();
+  FNO_CHECK(static_cast<int>(modes.size()) == d, "got modes for ", modes.size(), " axes but the grid has ", d);
+  FNO_CHECK(input.split_dim(d - 1) < 0, "the last (time) axis of ", input.describe(),
+            " is split; the truncated FFT needs it local");
+  FNO_CHECK(modes[d - 1] >= 1 && modes[d - 1] <= input.global(d - 1) / 2 + 1, modes[d - 1],
+            " modes requested along the time axis of length ", input.global(d - 1), "; it allows 1..",
+            input.global(d - 1) / 2 + 1);
+  for (int a = 0; a + 1 < d; ++a)
+    FNO_CHECK(modes[a] >= 1 && 2 * modes[a] <= input.global(a), modes[a], " modes requested along space axis ", a,
+              " of length ", input.global(a), "; it allows 1..", input.global(a) / 2,
+              " (m low and m high modes are kept)");
+  return input.with_extent(d - 1, modes[d - 1]);
+}
+}  // namespace
+
+template <class T>
+TruncatedFFT<T>::TruncatedFFT(const Layout& input, std::vector<Index> modes)
+    : input_(input),
+      modes_(std::move(modes)),
+      time_layout_(time_layout_of(input_, modes_)),
+      time_(input_.global(input_.ndim() - 1), modes_.back()) {
+  const int d = input.ndim();
+  buf_time_.resize(static_cast<std::size_t>(time_layout_.local_count()));
+  Layout cur = time_layout_;
+  for (int j = d - 2; j >= 0; --j) {
+    TruncatedComplexDFT<T> dft(input.global(j), modes_[j]);
+    Layout local = cur;
+    std::optional<Repartition> transpose;
+    if (cur.split_dim(j) >= 0) {
+      int target = -1;
+      for (int a = d - 1; a > j; --a)
+        if (cur.split_dim(a) < 0 && (target < 0 || cur.global(a) > cur.global(target))) target = a;
+      FNO_CHECK(target >= 0, "internal error: no local transformed axis to take the split of axis ", j);
+      local = cur.swap_split(j, target);
+      transpose.emplace(cur, local, sizeof(C));
+    }
+    Layout after = local.with_extent(j, dft.modes());
+    Index outer = local.lead(), inner = 1;
+    for (int a = 0; a < j; ++a) outer *= local.local(a);
+    for (int a = j + 1; a < d; ++a) inner *= local.local(a);
+    Stage s{j, cur, local, after, std::move(transpose), std::move(dft), {}, {}, outer, inner};
+    if (s.transpose) s.buf_local.resize(static_cast<std::size_t>(local.local_count()));
+    s.buf_after.resize(static_cast<std::size_t>(after.local_count()));
+    cur = after;
+    stages_.push_back(std::move(s));
+  }
+}
+
+template <class T>
+Index TruncatedFFT<T>::frequency(int a, Index r) const {
+  if (a == input_.ndim() - 1) return r;
+  return r < modes_[a] ? r : r - 2 * modes_[a];
+}
+
+// forward (adjoint_of_inverse = false) and inverse_adjoint (true) run the stages in order.
+template <class T>
+void TruncatedFFT<T>::forward(const T* x, C* X) const {
+  const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
+  C* t = stages_.empty() ? X : buf_time_.data();
+  time_.forward(lines, x, t);
+  const C* cur = t;
+  for (std::size_t i = 0; i < stages_.size(); ++i) {
+    const Stage& s = stages_[i];
+    const C* src = cur;
+    if (s.transpose) {
+      s.transpose->forward(cur, s.buf_local.data());
+      src = s.buf_local.data();
+    }
+    C* dst = i + 1 == stages_.size() ? X : s.buf_after.data();
+    s.dft.forward(s.outer, s.inner_local, src, dst);
+    cur = dst;
+  }
+}
+
+template <class T>
+void TruncatedFFT<T>::inverse_adjoint(const T* x, C* X) const {
+  const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
+  C* t = stages_.empty() ? X : buf_time_.data();
+  time_.inverse_adjoint(lines, x, t);
+  const C* cur = t;
+  for (std::size_t i = 0; i < stages_.size(); ++i) {
+    const Stage& s = stages_[i];
+    const C* src = cur;
+    if (s.transpose) {
+      s.transpose->forward(cur, s.buf_local.data());
+      src = s.buf_local.data();
+    }
+    C* dst = i + 1 == stages_.size() ? X : s.buf_after.data();
+    s.dft.inverse_adjoint(s.outer, s.inner_local, src, dst);
+    cur = dst;
+  }
+}
+
+template <class T>
+void TruncatedFFT<T>::inverse(const C* X, T* x) const {
+  const C* cur = X;
+  for (std::size_t k = stages_.size(); k-- > 0;) {
+    const Stage& s = stages_[k];
+    C* before = k == 0 ? buf_time_.data() : stages_[k - 1].buf_after.data();
+    C* dst = s.transpose ? s.buf_local.data() : before;
+    s.dft.inverse(s.outer, s.inner_local, cur, dst);
+    if (s.transpose) s.transpose->adjoint(dst, before);
+    cur = before;
+  }
+  const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
+  time_.inverse(lines, cur, x);
+}
+
+template <class T>
+void TruncatedFFT<T>::forward_adjoint(const C* X, T* x) const {
+  const C* cur = X;
+  for (std::size_t k = stages_.size(); k-- > 0;) {
+    const Stage& s = stages_[k];
+    C* before = k == 0 ? buf_time_.data() : stages_[k - 1].buf_after.data();
+    C* dst = s.transpose ? s.buf_local.data() : before;
+    s.dft.forward_adjoint(s.outer, s.inner_local, cur, dst);
+    if (s.transpose) s.transpose->adjoint(dst, before);
+    cur = before;
+  }
+  const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
+  time_.forward_adjoint(lines, cur, x);
+}
+
+template class TruncatedFFT<float>;
+template class TruncatedFFT<double>;
+
+}  // namespace fno

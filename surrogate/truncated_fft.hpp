@@ -1,0 +1,73 @@
+// TruncatedFFT: the distributed, mode-truncated real FFT over all d axes of a Layout.
+//
+// Forward (x real in the input layout -> X complex in the mode layout):
+//   1. real DFT along the last axis (time, which must be local), keep modes 0..mt-1;
+//   2. for each space axis j = d-2 down to 0: if j is split over process dimension q,
+//      transpose inside q's sub-communicator so that j becomes local and an already
+//      transformed (hence truncated), currently local axis becomes split over q (the
+//      largest such axis); then a complex DFT along j keeping the m_j lowest and m_j
+//      highest modes. Every transpose therefore carries retained modes only.
+// The mode layout is the layout after the last step: global extents
+// [lead][2 m_0]...[2 m_{d-2}][mt], stored in C order like every Layout; along a space axis
+// retained index r < m_j is frequency r and r >= m_j is frequency n_j - 2 m_j + r. The
+// spectral weights of a layer are partitioned exactly like it and never communicated.
+// inverse() zero-pads and undoes every step (1/N scaling overall, PyTorch's "backward"
+// norm), so inverse(forward(x)) = x for band-limited x. forward_adjoint and
+// inverse_adjoint are the exact adjoints under the real inner product.
+#pragma once
+#include <complex>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "layout.hpp"
+#include "repartition.hpp"
+#include "truncated_dft.hpp"
+
+namespace fno {
+
+template <class T>
+class TruncatedFFT {
+ public:
+  using C = std::complex<T>;
+  // modes[a] for space axes a < d-1 keeps m low + m high modes (2m <= n_a); modes[d-1] = mt
+  // keeps the lowest mt time modes (mt <= n_t/2 + 1). Collective over the layout's grid.
+  TruncatedFFT(const Layout& input, std::vector<Index> modes);
+
+  const Layout& input_layout() const { return input_; }
+  const Layout& mode_layout() const { return stages_.empty() ? time_layout_ : stages_.back().after; }
+  const std::vector<Index>& modes() const { return modes_; }
+  // Signed frequency of global retained index r along axis a (space: may be negative,
+  // e.g. n - 2m + r - n; time: r).
+  Index frequency(int a, Index r) const;
+
+  void forward(const T* x, C* X) const;          // [lead][input local...] -> [lead][mode local...]
+  void inverse(const C* X, T* x) const;          // [lead][mode local...]  -> [lead][input local...]
+  void forward_adjoint(const C* X, T* x) const;  // adjoint of forward
+  void inverse_adjoint(const T* x, C* X) const;  // adjoint of inverse
+
+ private:
+  struct Stage {
+    int axis;
+    Layout before;                       // complex layout entering the stage
+    Layout local;                        // axis made local (== before when it already was)
+    Layout after;                        // axis truncated
+    std::optional<Repartition> transpose;  // before -> local, when the axis was split
+    TruncatedComplexDFT<T> dft;
+    mutable std::vector<C> buf_local;    // data in `local`
+    mutable std::vector<C> buf_after;    // data in `after` (the next stage's input)
+    Index outer, inner_local;            // block shape of the transform in `local`
+  };
+
+  Layout input_;
+  std::vector<Index> modes_;
+  Layout time_layout_;
+  TruncatedRealDFT<T> time_;
+  mutable std::vector<C> buf_time_;
+  std::vector<Stage> stages_;
+};
+
+extern template class TruncatedFFT<float>;
+extern template class TruncatedFFT<double>;
+
+}  // namespace fno
