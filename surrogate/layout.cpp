@@ -74,6 +74,7 @@ Layout::Layout(std::shared_ptr<const ProcessGrid> grid, std::vector<Index> globa
     }
     FNO_CHECK(sum == global_[a], "ownership ranges of axis ", a, " sum to ", sum, " but the axis has ", global_[a],
               " points");
+    if (grid_->dim(q) == 1) split_[a] = -1;  // one process along q: the axis is local
   }
   for (int q = 0; q < grid_->ndims(); ++q)
     FNO_CHECK(grid_->dim(q) == 1 || used[q] >= 0, "process dimension ", q, " has ", grid_->dim(q),

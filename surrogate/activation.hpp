@@ -1,0 +1,31 @@
+// Pointwise activations of the FNO: GELU (exact erf form, PyTorch's default) and identity.
+#pragma once
+#include <cmath>
+
+#include "layout.hpp"
+
+namespace fno {
+
+enum class Activation { gelu, identity };
+
+// GELU(x) = x Φ(x) = 0.5 x (1 + erf(x / √2)).
+template <class T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440)));
+}
+// GELU'(x) = Φ(x) + x φ(x).
+template <class T>
+inline T gelu_derivative(T x) {
+  const T cdf = T(0.5) * (T(1) + std::erf(x * T(0.70710678118654752440)));
+  const T pdf = T(0.39894228040143267794) * std::exp(T(-0.5) * x * x);
+  return cdf + x * pdf;
+}
+
+// y = act(x), n elements; x and y may alias.                                [n] -> [n]
+template <class T>
+void activation_forward(Activation act, Index n, const T* x, T* y);
+// dx = dy · act'(x), n elements (x: the activation's input); dy and dx may alias. [n] -> [n]
+template <class T>
+void activation_backward(Activation act, Index n, const T* x, const T* dy, T* dx);
+
+}  // namespace fno

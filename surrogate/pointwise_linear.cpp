@@ -1,0 +1,81 @@
+#include "pointwise_linear.hpp"
+
+#include "blas.hpp"
+#include "error.hpp"
+
+namespace fno {
+
+namespace {
+template <class T>
+Parameter<T> replicated_parameter(std::string name, std::vector<Index> shape) {
+  Parameter<T> p;
+  p.name = std::move(name);
+  p.global_shape = shape;
+  p.local_start.assign(shape.size(), 0);
+  p.local_shape = shape;
+  p.replicated = true;
+  Index n = 1;
+  for (Index e : shape) n *= e;
+  p.value.assign(static_cast<std::size_t>(n), T(0));
+  p.grad.assign(static_cast<std::size_t>(n), T(0));
+  return p;
+}
+}  // namespace
+
+template <class T>
+PointwiseLinear<T>::PointwiseLinear(const std::string& name, Index in, Index out)
+    : in_(in),
+      out_(out),
+      weight_(replicated_parameter<T>(name + ".weight", {out, in})),
+      bias_(replicated_parameter<T>(name + ".bias", {out})) {
+  FNO_CHECK(in >= 1 && out >= 1, "layer ", name, " needs positive channel counts, got in=", in, " out=", out);
+}
+
+template <class T>
+void PointwiseLinear<T>::forward(Index batch, Index points, const T* x, Index ldx, T* y, Index ldy,
+                                 bool accumulate) const {
+  if (points == 0) return;
+  const T* w = weight_.value.data();
+  const T* b = bias_.value.data();
+  for (Index n = 0; n < batch; ++n) {
+    T* yb = y + n * out_ * ldy;
+    for (Index o = 0; o < out_; ++o) {
+      T* row = yb + o * ldy;
+      if (accumulate)
+        for (Index p = 0; p < points; ++p) row[p] += b[o];
+      else
+        for (Index p = 0; p < points; ++p) row[p] = b[o];
+    }
+    blas::gemm(blas::Op::N, blas::Op::N, out_, points, in_, T(1), w, in_, x + n * in_ * ldx, ldx, T(1), yb, ldy);
+  }
+}
+
+template <class T>
+void PointwiseLinear<T>::backward(Index batch, Index points, const T* x, Index ldx, const T* dy, Index lddy, T* dx,
+                                  Index lddx, bool accumulate_dx) {
+  T* dw = weight_.grad.data();
+  T* db = bias_.grad.data();
+  for (Index n = 0; n < batch; ++n) {
+    const T* dyb = dy + n * out_ * lddy;
+    if (points > 0) {
+      blas::gemm(blas::Op::N, blas::Op::T, out_, in_, points, T(1), dyb, lddy, x + n * in_ * ldx, ldx, T(1), dw, in_);
+      for (Index o = 0; o < out_; ++o) {
+        const T* row = dyb + o * lddy;
+        T sum = 0;
+        for (Index p = 0; p < points; ++p) sum += row[p];
+        db[o] += sum;
+      }
+    }
+    if (dx) {
+      T* dxb = dx + n * in_ * lddx;
+      if (points > 0)
+        blas::gemm(blas::Op::T, blas::Op::N, in_, points, out_, T(1), weight_.value.data(), in_, dyb, lddy,
+                   accumulate_dx ? T(1) : T(0), dxb, lddx);
+    }
+  }
+}
+
+template class PointwiseLinear<float>;
+template class PointwiseLinear<double>;
+
+}  // namespace fno

@@ -1,0 +1,43 @@
+// PointwiseLinear: a channel map with bias applied at every grid point (a 1×1 convolution),
+// y[b][o][p] = Σ_i W[o][i] x[b][i][p] + bias[o]. Used for the lifting P, the W of every
+// Fourier block and the projection Q. The weights are replicated on every rank; backward
+// accumulates this rank's partial gradient, which the owner (the model) sum-reduces.
+#pragma once
+#include <string>
+
+#include "layout.hpp"
+#include "parameter.hpp"
+
+namespace fno {
+
+template <class T>
+class PointwiseLinear {
+ public:
+  // Parameters "<name>.weight" [out, in] and "<name>.bias" [out], zero-initialised.
+  PointwiseLinear(const std::string& name, Index in, Index out);
+
+  Index in_channels() const { return in_; }
+  Index out_channels() const { return out_; }
+  Parameter<T>& weight() { return weight_; }
+  Parameter<T>& bias() { return bias_; }
+  const Parameter<T>& weight() const { return weight_; }
+  const Parameter<T>& bias() const { return bias_; }
+
+  // Point p of channel c of batch entry b sits at x[(b·in + c)·ldx + p] (ldx >= points);
+  // same for y with ldy and out channels. accumulate: y += W x + bias instead of y = ...
+  // x [batch][in][points | ldx] -> y [batch][out][points | ldy]
+  void forward(Index batch, Index points, const T* x, Index ldx, T* y, Index ldy, bool accumulate = false) const;
+  // dW += Σ_b dy_b x_bᵀ, dbias += Σ_{b,p} dy, and dx = Wᵀ dy (dx += when accumulate_dx;
+  // skipped when dx is null). dy [batch][out][points | lddy] -> dx [batch][in][points | lddx]
+  void backward(Index batch, Index points, const T* x, Index ldx, const T* dy, Index lddy, T* dx, Index lddx,
+                bool accumulate_dx = false);
+
+ private:
+  Index in_, out_;
+  Parameter<T> weight_, bias_;
+};
+
+extern template class PointwiseLinear<float>;
+extern template class PointwiseLinear<double>;
+
+}  // namespace fno

@@ -1,0 +1,63 @@
+// SpectralConv: the Fourier part of an FNO block, y = F⁻¹(R · F x).
+//
+// F is the distributed truncated real FFT (TruncatedFFT); in the mode layout the complex
+// weights R[in][out][modes...] multiply each retained mode K: Y[b][o][K] = Σ_i X[b][i][K] R[i][o][K].
+// R is partitioned exactly like the mode layout (this rank holds the modes it owns for
+// every (i, o)) and is never communicated; its Parameter has the global shape
+// [in, out, 2m_0, ..., 2m_{d-2}, mt, 2] (complex as a trailing (re, im) pair).
+// Gradients of complex quantities use PyTorch's convention g = dL/dRe + i dL/dIm, so
+// dX = Σ_o dY conj(R), dR = Σ_b conj(X) dY, and dx = Fᵀ(dX) with dY = (F⁻¹)ᵀ(dy).
+#pragma once
+#include <complex>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "parameter.hpp"
+#include "truncated_fft.hpp"
+
+namespace fno {
+
+template <class T>
+class SpectralConv {
+ public:
+  using C = std::complex<T>;
+  // fft_in transforms the input (lead = batch·in), fft_out the output (lead = batch·out);
+  // they may be the same object when in == out and must share grid, split and modes.
+  // Parameter "<name>.weights", zero-initialised.
+  SpectralConv(const std::string& name, Index batch, Index in, Index out,
+               std::shared_ptr<const TruncatedFFT<T>> fft_in, std::shared_ptr<const TruncatedFFT<T>> fft_out);
+
+  Index batch() const { return batch_; }
+  Index in_channels() const { return in_; }
+  Index out_channels() const { return out_; }
+  // Retained modes held by this rank (per channel pair).
+  Index local_modes() const { return modes_local_; }
+  Parameter<T>& weights() { return weights_; }
+  const Parameter<T>& weights() const { return weights_; }
+  const TruncatedFFT<T>& fft_in() const { return *fft_in_; }
+  const TruncatedFFT<T>& fft_out() const { return *fft_out_; }
+
+  // y = F⁻¹(R · F x); keeps F x for backward.   x [batch][in][local grid] -> y [batch][out][local grid]
+  void forward(const T* x, T* y);
+  // Accumulates dR from the spectrum kept by the last forward; dx = ∂L/∂x (skipped when null).
+  // dy [batch][out][local grid] -> dx [batch][in][local grid]
+  void backward(const T* dy, T* dx);
+
+ private:
+  const C* weight_modes() const { return reinterpret_cast<const C*>(weights_.value.data()); }
+  C* weight_grad_modes() { return reinterpret_cast<C*>(weights_.grad.data()); }
+
+  Index batch_, in_, out_;
+  std::shared_ptr<const TruncatedFFT<T>> fft_in_, fft_out_;
+  Index modes_local_ = 0;
+  Parameter<T> weights_;
+  std::vector<C> spectrum_in_;   // F x of the last forward        [batch][in][modes]
+  std::vector<C> spectrum_out_;  // R·F x, then dY in backward     [batch][out][modes]
+  std::vector<C> spectrum_grad_; // dX in backward                 [batch][in][modes]
+};
+
+extern template class SpectralConv<float>;
+extern template class SpectralConv<double>;
+
+}  // namespace fno

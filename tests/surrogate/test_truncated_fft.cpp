@@ -1,0 +1,224 @@
+// TruncatedFFT against the serial full FFT (FFTW) restricted to the retained modes, its
+// inverse on band-limited input, and dot-product tests of every linear piece, on every
+// process grid of the communicator (uneven blocks). Tolerances: double <= 1e-12
+// relative, float <= 1e-5 relative (max abs error / max abs reference).
+#include <fftw3.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <memory>
+
+#include "truncated_dft.hpp"
+#include "truncated_fft.hpp"
+#include "test_fields.hpp"
+
+using namespace fno;
+
+namespace {
+
+struct Case {
+  std::vector<Index> shape;
+  std::vector<Index> modes;
+  Index lead;
+};
+
+const Case kCase2D{{37, 29, 11}, {5, 4, 3}, 3};
+const Case kCase3D{{17, 13, 9, 7}, {3, 2, 2, 3}, 2};
+// Largest modes each axis allows (2m = n on even axes, time Nyquist kept).
+const Case kCaseFull{{12, 10, 8}, {6, 5, 5}, 2};
+
+// The full serial spectrum of the whole global tensor, computed with FFTW on every rank:
+// [lead][n_0]...[n_{d-2}][n_t/2+1].
+std::vector<std::complex<double>> full_spectrum(const Case& c, const std::vector<double>& global) {
+  const int d = static_cast<int>(c.shape.size());
+  std::vector<int> n(c.shape.begin(), c.shape.end());
+  Index real_per = 1, cplx_per = 1;
+  for (int a = 0; a < d; ++a) {
+    real_per *= c.shape[a];
+    cplx_per *= a + 1 == d ? c.shape[a] / 2 + 1 : c.shape[a];
+  }
+  std::vector<double> in(global);
+  std::vector<std::complex<double>> out(static_cast<std::size_t>(cplx_per * c.lead));
+  fftw_plan p = fftw_plan_many_dft_r2c(d, n.data(), static_cast<int>(c.lead), in.data(), nullptr, 1,
+                                       static_cast<int>(real_per), reinterpret_cast<fftw_complex*>(out.data()),
+                                       nullptr, 1, static_cast<int>(cplx_per), FFTW_ESTIMATE);
+  fftw_execute(p);
+  fftw_destroy_plan(p);
+  return out;
+}
+
+template <class T>
+double tolerance() {
+  return std::is_same_v<T, double> ? 1e-12 : 1e-5;
+}
+
+template <class T>
+void check_against_fftw(const Case& c) {
+  int np = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &np);
+  const int d = static_cast<int>(c.shape.size());
+  const auto seed = test::fresh_seed(MPI_COMM_WORLD);
+  for (const auto& dims : test::factorizations(np, d - 1)) {
+    auto pg = dims;
+    pg.push_back(1);
+    auto grid = std::make_shared<ProcessGrid>(MPI_COMM_WORLD, pg);
+    Layout in = Layout::block(grid, c.shape, c.lead);
+    SCOPED_TRACE("input " + in.describe());
+    TruncatedFFT<T> fft(in, c.modes);
+    const Layout& ml = fft.mode_layout();
+    SCOPED_TRACE("modes " + ml.describe());
+    // Global input known on every rank (same hash), local slice fed to the plan.
+    Layout whole = Layout::block(std::make_shared<ProcessGrid>(MPI_COMM_SELF, std::vector<int>{1}), c.shape, c.lead);
+    auto global = test::random_real<double>(whole, seed);
+    auto spec = full_spectrum(c, global);
+    std::vector<T> x(in.local_count());
+    test::for_each_local(in, [&](Index o, std::uint64_t g) { x[o] = static_cast<T>(global[g]); });
+    std::vector<std::complex<T>> X(ml.local_count());
+    fft.forward(x.data(), X.data());
+    // Compare with the full spectrum at the retained frequencies.
+    double err = 0, ref = 0;
+    Index compared = 0;
+    const Index nt_half = c.shape[d - 1] / 2 + 1;
+    test::for_each_local(ml, [&](Index o, std::uint64_t g) {
+      std::vector<Index> r(d);
+      for (int a = d - 1; a >= 0; --a) {
+        r[a] = static_cast<Index>(g % ml.global(a));
+        g /= ml.global(a);
+      }
+      Index s = static_cast<Index>(g);  // lead index
+      for (int a = 0; a < d; ++a) {
+        Index k = fft.frequency(a, r[a]);
+        if (k < 0) k += c.shape[a];
+        s = s * (a + 1 == d ? nt_half : c.shape[a]) + k;
+      }
+      err = std::max(err, std::abs(std::complex<double>(X[o]) - spec[s]));
+      ++compared;
+    });
+    Index total = 0, expected = ml.lead();
+    for (int a = 0; a < d; ++a) expected *= ml.global(a);
+    MPI_Allreduce(&compared, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    EXPECT_EQ(total, expected) << "every retained mode is compared exactly once";
+    for (const auto& v : spec) ref = std::max(ref, std::abs(v));
+    err = test::global_max(err, MPI_COMM_WORLD);
+    EXPECT_LE(err / ref, tolerance<T>());
+  }
+}
+
+template <class T>
+void check_band_limited_round_trip(const Case& c) {
+  int np = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &np);
+  const int d = static_cast<int>(c.shape.size());
+  const auto seed = test::fresh_seed(MPI_COMM_WORLD);
+  for (const auto& dims : test::factorizations(np, d - 1)) {
+    auto pg = dims;
+    pg.push_back(1);
+    auto grid = std::make_shared<ProcessGrid>(MPI_COMM_WORLD, pg);
+    Layout in = Layout::block(grid, c.shape, c.lead);
+    SCOPED_TRACE("input " + in.describe());
+    TruncatedFFT<T> fft(in, c.modes);
+    const Layout& ml = fft.mode_layout();
+    // A band-limited real field: random spectrum on frequencies whose mirror images are
+    // retained too (|k| < m along space axes, no time Nyquist), synthesised by inverse().
+    auto X = test::random_complex<T>(ml, seed);
+    test::for_each_local(ml, [&](Index o, std::uint64_t g) {
+      for (int a = d - 1; a >= 0; --a) {
+        const Index r = static_cast<Index>(g % ml.global(a));
+        g /= ml.global(a);
+        const Index k = fft.frequency(a, r);
+        const bool unsafe = a + 1 == d ? 2 * k == c.shape[a] : k == -c.modes[a];
+        if (unsafe) X[o] = 0;
+      }
+    });
+    std::vector<T> y(in.local_count()), y2(in.local_count());
+    fft.inverse(X.data(), y.data());
+    std::vector<std::complex<T>> Y(ml.local_count());
+    fft.forward(y.data(), Y.data());
+    fft.inverse(Y.data(), y2.data());
+    double err = 0, ref = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      err = std::max(err, static_cast<double>(std::abs(y2[i] - y[i])));
+      ref = std::max(ref, static_cast<double>(std::abs(y[i])));
+    }
+    err = test::global_max(err, MPI_COMM_WORLD);
+    ref = test::global_max(ref, MPI_COMM_WORLD);
+    ASSERT_GT(ref, 0.0);
+    EXPECT_LE(err / ref, tolerance<T>());
+  }
+}
+
+void expect_adjoint(double lhs, double rhs) {
+  EXPECT_LE(std::abs(lhs - rhs), 1e-12 * std::max(std::abs(lhs), std::abs(rhs))) << lhs << " vs " << rhs;
+}
+
+void check_adjoints(const Case& c) {
+  int np = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &np);
+  const int d = static_cast<int>(c.shape.size());
+  const auto seed = test::fresh_seed(MPI_COMM_WORLD);
+  for (const auto& dims : test::factorizations(np, d - 1)) {
+    auto pg = dims;
+    pg.push_back(1);
+    auto grid = std::make_shared<ProcessGrid>(MPI_COMM_WORLD, pg);
+    Layout in = Layout::block(grid, c.shape, c.lead);
+    SCOPED_TRACE("input " + in.describe());
+    TruncatedFFT<double> fft(in, c.modes);
+    const Layout& ml = fft.mode_layout();
+    auto x = test::random_real<double>(in, seed);
+    auto Y = test::random_complex<double>(ml, seed + 7);
+    std::vector<std::complex<double>> Fx(ml.local_count()), Iadj(ml.local_count());
+    std::vector<double> FadjY(in.local_count()), IY(in.local_count());
+    fft.forward(x.data(), Fx.data());
+    fft.forward_adjoint(Y.data(), FadjY.data());
+    expect_adjoint(test::global_dot(Fx, Y, MPI_COMM_WORLD), test::global_dot(x, FadjY, MPI_COMM_WORLD));
+    fft.inverse(Y.data(), IY.data());
+    fft.inverse_adjoint(x.data(), Iadj.data());
+    expect_adjoint(test::global_dot(IY, x, MPI_COMM_WORLD), test::global_dot(Y, Iadj, MPI_COMM_WORLD));
+  }
+}
+
+}  // namespace
+
+TEST(TruncatedFFT, MatchesFftwDouble2D) { check_against_fftw<double>(kCase2D); }
+TEST(TruncatedFFT, MatchesFftwDouble3D) { check_against_fftw<double>(kCase3D); }
+TEST(TruncatedFFT, MatchesFftwDoubleAllModes) { check_against_fftw<double>(kCaseFull); }
+TEST(TruncatedFFT, MatchesFftwFloat2D) { check_against_fftw<float>(kCase2D); }
+TEST(TruncatedFFT, MatchesFftwFloat3D) { check_against_fftw<float>(kCase3D); }
+TEST(TruncatedFFT, InverseReproducesBandLimitedDouble2D) { check_band_limited_round_trip<double>(kCase2D); }
+TEST(TruncatedFFT, InverseReproducesBandLimitedDouble3D) { check_band_limited_round_trip<double>(kCase3D); }
+TEST(TruncatedFFT, InverseReproducesBandLimitedFloat3D) { check_band_limited_round_trip<float>(kCase3D); }
+TEST(TruncatedFFT, AdjointsDotProduct2D) { check_adjoints(kCase2D); }
+TEST(TruncatedFFT, AdjointsDotProduct3D) { check_adjoints(kCase3D); }
+
+// The 1D pieces on their own: truncation (forward) and zero-padding (inverse) per axis.
+TEST(TruncatedDFT, RealAndComplexAxisAdjoints) {
+  const auto seed = test::fresh_seed(MPI_COMM_WORLD);
+  auto self = std::make_shared<ProcessGrid>(MPI_COMM_SELF, std::vector<int>{1});
+  for (Index n : {7, 8, 11}) {
+    TruncatedRealDFT<double> r(n, n / 2 + 1);
+    Layout lx = Layout::block(self, {5, n}, 1), lX = Layout::block(self, {5, n / 2 + 1}, 1);
+    auto x = test::random_real<double>(lx, seed);
+    auto X = test::random_complex<double>(lX, seed + 1);
+    std::vector<std::complex<double>> Fx(X.size()), Gx(X.size());
+    std::vector<double> FtX(x.size()), GX(x.size());
+    r.forward(5, x.data(), Fx.data());
+    r.forward_adjoint(5, X.data(), FtX.data());
+    expect_adjoint(test::global_dot(Fx, X, MPI_COMM_SELF), test::global_dot(x, FtX, MPI_COMM_SELF));
+    r.inverse(5, X.data(), GX.data());
+    r.inverse_adjoint(5, x.data(), Gx.data());
+    expect_adjoint(test::global_dot(GX, x, MPI_COMM_SELF), test::global_dot(X, Gx, MPI_COMM_SELF));
+
+    TruncatedComplexDFT<double> c(n, 2);
+    Layout cx = Layout::block(self, {3, n, 4}, 1), cX = Layout::block(self, {3, 4, 4}, 1);
+    auto u = test::random_complex<double>(cx, seed + 2);
+    auto U = test::random_complex<double>(cX, seed + 3);
+    std::vector<std::complex<double>> Fu(U.size()), FtU(u.size()), GU(u.size()), Gtu(U.size());
+    c.forward(3, 4, u.data(), Fu.data());
+    c.forward_adjoint(3, 4, U.data(), FtU.data());
+    expect_adjoint(test::global_dot(Fu, U, MPI_COMM_SELF), test::global_dot(u, FtU, MPI_COMM_SELF));
+    c.inverse(3, 4, U.data(), GU.data());
+    c.inverse_adjoint(3, 4, u.data(), Gtu.data());
+    expect_adjoint(test::global_dot(GU, u, MPI_COMM_SELF), test::global_dot(U, Gtu, MPI_COMM_SELF));
+  }
+}
