@@ -1,0 +1,279 @@
+#include "fno_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "activation.hpp"
+#include "error.hpp"
+#include "grid_features.hpp"
+#include "tensor_slice.hpp"
+
+namespace fno {
+
+namespace {
+
+template <class T>
+MPI_Datatype mpi_type() {
+  return std::is_same_v<T, float> ? MPI_FLOAT : MPI_DOUBLE;
+}
+
+Layout grid_layout(const FnoConfig& c, const std::shared_ptr<const ProcessGrid>& grid, Index lead,
+                   std::vector<std::vector<Index>> ownership) {
+  FNO_CHECK(c.space_dims == 2 || c.space_dims == 3, "space_dims must be 2 or 3, got ", c.space_dims);
+  FNO_CHECK(static_cast<int>(c.grid.size()) == c.ndim(), "config has ", c.grid.size(), " grid extents for ",
+            c.ndim(), " axes");
+  FNO_CHECK(static_cast<int>(c.modes.size()) == c.ndim(), "config has ", c.modes.size(), " mode counts for ",
+            c.ndim(), " axes");
+  FNO_CHECK(c.width >= 1 && c.layers >= 1 && c.proj_width >= 1 && c.in_channels >= 1 && c.out_channels >= 1 &&
+                c.padding >= 0,
+            "config needs positive width, layers, projection width and channel counts and padding >= 0");
+  if (ownership.empty()) return Layout::block(grid, c.grid, lead);
+  return Layout::owned(grid, c.grid, lead, std::move(ownership));
+}
+
+// Uniform doubles in [0, 1) from 53 random bits (identical on every platform).
+double uniform01(std::mt19937_64& gen) { return static_cast<double>(gen() >> 11) * 0x1.0p-53; }
+
+template <class T>
+void fill_uniform(std::mt19937_64& gen, Parameter<T>& p, double low, double high) {
+  // Draw the global tensor, keep the local hyperslab.
+  std::vector<T> global(static_cast<std::size_t>(element_count(p.global_shape)));
+  for (T& v : global) v = static_cast<T>(low + (high - low) * uniform01(gen));
+  extract_hyperslab(p.global_shape, p.local_start, p.local_shape, global.data(), p.value.data());
+}
+
+}  // namespace
+
+template <class T>
+Fno<T>::Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, Index batch, std::uint64_t seed,
+            std::vector<std::vector<Index>> ownership)
+    : config_(config),
+      grid_(std::move(grid)),
+      batch_(batch),
+      input_layout_(grid_layout(config, grid_, batch * config.in_channels, std::move(ownership))),
+      output_layout_(input_layout_.with_lead(batch * config.out_channels)),
+      hidden_layout_(input_layout_.with_lead(batch * config.width)
+                         .with_extent(config.ndim() - 1, config.grid.back() + config.padding)),
+      lift_("lift", config.in_channels + config.ndim(), config.width),
+      fc1_("proj.fc1", config.width, config.proj_width),
+      fc2_("proj.fc2", config.proj_width, config.out_channels) {
+  FNO_CHECK(batch >= 1, "batch must be positive, got ", batch);
+  fft_ = std::make_shared<const TruncatedFFT<T>>(hidden_layout_, config.modes);
+  spectral_.reserve(static_cast<std::size_t>(config.layers));
+  pointwise_.reserve(static_cast<std::size_t>(config.layers));
+  for (int l = 0; l < config.layers; ++l) {
+    const std::string prefix = "layers." + std::to_string(l);
+    spectral_.emplace_back(prefix + ".spectral", batch, config.width, config.width, fft_, fft_);
+    pointwise_.emplace_back(prefix + ".pointwise", config.width, config.width);
+  }
+  initialize(seed);
+}
+
+template <class T>
+void Fno<T>::initialize(std::uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  auto linear = [&](PointwiseLinear<T>& layer) {
+    const double bound = 1.0 / std::sqrt(static_cast<double>(layer.in_channels()));
+    fill_uniform(gen, layer.weight(), -bound, bound);
+    fill_uniform(gen, layer.bias(), -bound, bound);
+  };
+  linear(lift_);
+  for (int l = 0; l < config_.layers; ++l) {
+    SpectralConv<T>& s = spectral_[static_cast<std::size_t>(l)];
+    fill_uniform(gen, s.weights(), 0.0, 1.0 / static_cast<double>(s.in_channels() * s.out_channels()));
+    linear(pointwise_[static_cast<std::size_t>(l)]);
+  }
+  linear(fc1_);
+  linear(fc2_);
+  zero_grad();
+}
+
+template <class T>
+std::vector<Parameter<T>*> Fno<T>::parameters() {
+  std::vector<Parameter<T>*> list{&lift_.weight(), &lift_.bias()};
+  for (std::size_t l = 0; l < spectral_.size(); ++l) {
+    list.push_back(&spectral_[l].weights());
+    list.push_back(&pointwise_[l].weight());
+    list.push_back(&pointwise_[l].bias());
+  }
+  for (auto* p : {&fc1_.weight(), &fc1_.bias(), &fc2_.weight(), &fc2_.bias()}) list.push_back(p);
+  return list;
+}
+
+template <class T>
+void Fno<T>::zero_grad() {
+  for (Parameter<T>* p : parameters()) std::fill(p->grad.begin(), p->grad.end(), T(0));
+}
+
+template <class T>
+void Fno<T>::forward(const T* input, T* output) {
+  const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
+  const Index points = grid_points(), padded = padded_points();
+  const Index channels = config_.in_channels + config_.ndim();
+
+  // Lifting: a = [x, coordinates], v_0 = pad_t(P a).
+  features_.resize(static_cast<std::size_t>(b * channels * points));
+  append_coordinates(input_layout_, b, config_.in_channels, input, features_.data());
+  lifted_.resize(static_cast<std::size_t>(b * width * padded));
+  std::vector<T> unpadded;
+  if (pad > 0) {
+    unpadded.resize(static_cast<std::size_t>(b * width * points));
+    lift_.forward(b, points, features_.data(), points, unpadded.data(), points);
+    pad_time(b * width * points / nt, nt, pad, unpadded.data(), lifted_.data());
+  } else {
+    lift_.forward(b, points, features_.data(), points, lifted_.data(), points);
+  }
+
+  // Fourier blocks: z_l = SpectralConv(v_l) + W v_l + bias.
+  hidden_.resize(static_cast<std::size_t>(config_.layers));
+  work_.resize(static_cast<std::size_t>(b * width * padded));
+  for (int l = 0; l < config_.layers; ++l) {
+    const T* v = lifted_.data();
+    if (l > 0) {
+      activation_forward(Activation::gelu, b * width * padded, hidden_[l - 1].data(), work_.data());
+      v = work_.data();
+    }
+    std::vector<T>& z = hidden_[static_cast<std::size_t>(l)];
+    z.resize(static_cast<std::size_t>(b * width * padded));
+    spectral_[static_cast<std::size_t>(l)].forward(v, z.data());
+    pointwise_[static_cast<std::size_t>(l)].forward(b, padded, v, padded, z.data(), padded, /*accumulate=*/true);
+  }
+
+  // Projection, in chunks of points so that the proj_width-channel hidden layer stays small.
+  const T* u = hidden_.back().data();
+  if (pad > 0) {
+    crop_time(b * width * points / nt, nt, pad, hidden_.back().data(), unpadded.data());
+    u = unpadded.data();
+  }
+  const Index chunk = std::min<Index>(points, 2048);
+  std::vector<T> h(static_cast<std::size_t>(config_.proj_width * chunk));
+  for (Index n = 0; n < b; ++n)
+    for (Index p0 = 0; p0 < points; p0 += chunk) {
+      const Index count = std::min(chunk, points - p0);
+      fc1_.forward(1, count, u + n * width * points + p0, points, h.data(), count);
+      activation_forward(Activation::gelu, config_.proj_width * count, h.data(), h.data());
+      fc2_.forward(1, count, h.data(), count, output + n * config_.out_channels * points + p0, points);
+    }
+  have_forward_ = true;
+}
+
+template <class T>
+void Fno<T>::backward(const T* d_output, T* d_input) {
+  FNO_CHECK(have_forward_, "backward needs a preceding forward");
+  const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
+  const Index points = grid_points(), padded = padded_points();
+  const Index channels = config_.in_channels + config_.ndim();
+
+  // This backward's replicated gradients are accumulated from zero, reduced, then added
+  // to what the parameters held before.
+  std::vector<T> earlier;
+  for (Parameter<T>* p : parameters())
+    if (p->replicated || data_parallel_ != MPI_COMM_NULL) {
+      earlier.insert(earlier.end(), p->grad.begin(), p->grad.end());
+      std::fill(p->grad.begin(), p->grad.end(), T(0));
+    }
+
+  // Projection backward (recomputing its hidden layer chunk by chunk): du.
+  std::vector<T> cropped;
+  const T* u = hidden_.back().data();
+  if (pad > 0) {
+    cropped.resize(static_cast<std::size_t>(b * width * points));
+    crop_time(b * width * points / nt, nt, pad, hidden_.back().data(), cropped.data());
+    u = cropped.data();
+  }
+  std::vector<T> du(static_cast<std::size_t>(b * width * points));
+  const Index chunk = std::min<Index>(points, 2048);
+  std::vector<T> h(static_cast<std::size_t>(config_.proj_width * chunk));
+  std::vector<T> g(h.size());
+  for (Index n = 0; n < b; ++n)
+    for (Index p0 = 0; p0 < points; p0 += chunk) {
+      const Index count = std::min(chunk, points - p0);
+      const T* u_chunk = u + n * width * points + p0;
+      fc1_.forward(1, count, u_chunk, points, h.data(), count);
+      activation_forward(Activation::gelu, config_.proj_width * count, h.data(), g.data());
+      fc2_.backward(1, count, g.data(), count, d_output + n * config_.out_channels * points + p0, points, g.data(),
+                    count);
+      activation_backward(Activation::gelu, config_.proj_width * count, h.data(), g.data(), g.data());
+      fc1_.backward(1, count, u_chunk, points, g.data(), count, du.data() + n * width * points + p0, points);
+    }
+  cropped.clear();
+  cropped.shrink_to_fit();
+  h = {};
+  g = {};
+
+  // Fourier blocks backward: dv_L -> dv_0.
+  std::vector<T> dv, dv_next(static_cast<std::size_t>(b * width * padded));
+  if (pad > 0) {
+    dv.resize(static_cast<std::size_t>(b * width * padded));
+    pad_time(b * width * points / nt, nt, pad, du.data(), dv.data());
+  } else {
+    dv = std::move(du);
+  }
+  du = {};
+  for (int l = config_.layers - 1; l >= 0; --l) {
+    const auto ul = static_cast<std::size_t>(l);
+    if (l < config_.layers - 1)  // dz_l = dv_{l+1} · GELU'(z_l)
+      activation_backward(Activation::gelu, b * width * padded, hidden_[ul].data(), dv.data(), dv.data());
+    const T* v = lifted_.data();
+    if (l > 0) {
+      activation_forward(Activation::gelu, b * width * padded, hidden_[ul - 1].data(), work_.data());
+      v = work_.data();
+    }
+    spectral_[ul].backward(dv.data(), dv_next.data());
+    pointwise_[ul].backward(b, padded, v, padded, dv.data(), padded, dv_next.data(), padded, /*accumulate_dx=*/true);
+    std::swap(dv, dv_next);
+  }
+  dv_next = {};
+
+  // Lifting backward.
+  std::vector<T> d_lifted;
+  const T* dl = dv.data();
+  if (pad > 0) {
+    d_lifted.resize(static_cast<std::size_t>(b * width * points));
+    crop_time(b * width * points / nt, nt, pad, dv.data(), d_lifted.data());
+    dl = d_lifted.data();
+  }
+  std::vector<T> d_features(d_input ? static_cast<std::size_t>(b * channels * points) : 0);
+  lift_.backward(b, points, features_.data(), points, dl, points, d_input ? d_features.data() : nullptr, points);
+  if (d_input) data_channels_of(input_layout_, b, config_.in_channels, d_features.data(), d_input);
+
+  reduce_gradients(earlier);
+}
+
+template <class T>
+void Fno<T>::reduce_gradients(std::vector<T>& earlier) {
+  std::vector<Parameter<T>*> params = parameters();
+  // Replicated parameters: sum the partial gradients of the spatial partition.
+  if (grid_->size() > 1) {
+    std::vector<T> packed;
+    for (Parameter<T>* p : params)
+      if (p->replicated) packed.insert(packed.end(), p->grad.begin(), p->grad.end());
+    FNO_MPI(MPI_Allreduce(MPI_IN_PLACE, packed.data(), static_cast<int>(packed.size()), mpi_type<T>(), MPI_SUM,
+                          grid_->comm()));
+    std::size_t at = 0;
+    for (Parameter<T>* p : params)
+      if (p->replicated) {
+        std::copy(packed.begin() + static_cast<std::ptrdiff_t>(at),
+                  packed.begin() + static_cast<std::ptrdiff_t>(at + p->grad.size()), p->grad.begin());
+        at += p->grad.size();
+      }
+  }
+  // Data parallelism: sum every gradient over the replicas of the model.
+  if (data_parallel_ != MPI_COMM_NULL)
+    for (Parameter<T>* p : params)
+      FNO_MPI(MPI_Allreduce(MPI_IN_PLACE, p->grad.data(), static_cast<int>(p->grad.size()), mpi_type<T>(), MPI_SUM,
+                            data_parallel_));
+  std::size_t at = 0;
+  for (Parameter<T>* p : params)
+    if (p->replicated || data_parallel_ != MPI_COMM_NULL) {
+      for (std::size_t i = 0; i < p->grad.size(); ++i) p->grad[i] += earlier[at + i];
+      at += p->grad.size();
+    }
+}
+
+template class Fno<float>;
+template class Fno<double>;
+
+}  // namespace fno

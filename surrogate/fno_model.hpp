@@ -1,0 +1,89 @@
+// Fno: the space-time Fourier Neural Operator on a distributed grid.
+//
+//   a = [x, coordinates]                     [b][in + d][grid]
+//   v_0 = pad_t(P a)                         [b][width][grid, time padded]
+//   z_l = W_l v_l + bias_l + SpectralConv_l(v_l),  v_{l+1} = GELU(z_l) (v_L = z_{L-1})
+//   u = crop_t(v_L);  y = Q2 GELU(Q1 u)      [b][out][grid]
+// Tensors are [batch][channel][local grid block] in the grid's Layout (time axis local).
+// backward() accumulates parameter gradients (PyTorch semantics: zero_grad() clears them);
+// the replicated parameters' gradients of one backward are sum-reduced over the grid's
+// communicator and, when set, every gradient over a data-parallel communicator.
+#pragma once
+#include <mpi.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "fno_config.hpp"
+#include "layout.hpp"
+#include "parameter.hpp"
+#include "pointwise_linear.hpp"
+#include "process_grid.hpp"
+#include "spectral_conv.hpp"
+#include "truncated_fft.hpp"
+
+namespace fno {
+
+template <class T>
+class Fno {
+ public:
+  // ownership[a]: part sizes of the split space axis a (DMDAGetOwnershipRanges), or empty
+  // for the DMDA rule; the whole vector may be empty. Parameters are initialised from `seed`
+  // (partition independent). Collective over grid.
+  Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, Index batch, std::uint64_t seed = 0,
+      std::vector<std::vector<Index>> ownership = {});
+
+  const FnoConfig& config() const { return config_; }
+  Index batch() const { return batch_; }
+  const Layout& input_layout() const { return input_layout_; }    // lead = batch·in_channels
+  const Layout& output_layout() const { return output_layout_; }  // lead = batch·out_channels
+
+  // Deterministic, partition-independent initialisation: every global tensor is drawn in
+  // parameter order from one generator, then this rank keeps its slice. Linear layers as
+  // PyTorch's nn.Linear (U(±1/√fan_in) for weight and bias), spectral weights as Li et al.
+  // (re, im ~ U(0, 1) / (in·out)).
+  void initialize(std::uint64_t seed);
+
+  // input [batch][in][local grid] -> output [batch][out][local grid]; keeps what backward needs.
+  void forward(const T* input, T* output);
+  // d_output [batch][out][local grid] -> d_input [batch][in][local grid] (skipped when null);
+  // accumulates every parameter's gradient. Needs the preceding forward.
+  void backward(const T* d_output, T* d_input);
+
+  // In golden param_keys order: lift, then per layer spectral weights, pointwise weight and
+  // bias, then proj.fc1, proj.fc2.
+  std::vector<Parameter<T>*> parameters();
+  void zero_grad();
+  // Gradients are additionally sum-reduced over this communicator (data parallelism;
+  // MPI_COMM_NULL, the default, turns it off). The caller keeps it alive.
+  void set_data_parallel_comm(MPI_Comm comm) { data_parallel_ = comm; }
+
+ private:
+  Index grid_points() const { return input_layout_.local_count() / input_layout_.lead(); }
+  Index padded_points() const { return hidden_layout_.local_count() / hidden_layout_.lead(); }
+  void reduce_gradients(std::vector<T>& earlier);
+
+  FnoConfig config_;
+  std::shared_ptr<const ProcessGrid> grid_;
+  Index batch_;
+  Layout input_layout_, output_layout_, hidden_layout_;
+  std::shared_ptr<const TruncatedFFT<T>> fft_;
+  PointwiseLinear<T> lift_;
+  std::vector<SpectralConv<T>> spectral_;
+  std::vector<PointwiseLinear<T>> pointwise_;
+  PointwiseLinear<T> fc1_, fc2_;
+  MPI_Comm data_parallel_ = MPI_COMM_NULL;
+
+  // Saved by forward for backward.
+  std::vector<T> features_;             // a    [b][in + d][grid]
+  std::vector<T> lifted_;               // v_0  [b][width][padded grid]
+  std::vector<std::vector<T>> hidden_;  // z_l  [b][width][padded grid]
+  std::vector<T> work_;                 // v_l  [b][width][padded grid] (recomputed)
+  bool have_forward_ = false;
+};
+
+extern template class Fno<float>;
+extern template class Fno<double>;
+
+}  // namespace fno
