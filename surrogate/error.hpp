@@ -38,6 +38,12 @@ template <class... A>
     if (!(cond)) ::fno::fail(__func__, __VA_ARGS__); \
   } while (0)
 
+// FNO_CHECK_AS("Name", cond, message parts...) names the operation explicitly.
+#define FNO_CHECK_AS(where, cond, ...)          \
+  do {                                          \
+    if (!(cond)) ::fno::fail(where, __VA_ARGS__); \
+  } while (0)
+
 // FNO_MPI(call) turns a failed MPI call into fno::Error.
 #define FNO_MPI(call)                                                    \
   do {                                                                   \

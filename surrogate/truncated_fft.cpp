@@ -11,14 +11,14 @@ namespace {
 // The input layout's time axis after the truncated real DFT; validates modes and layout.
 Layout time_layout_of(const Layout& input, const std::vector<Index>& modes) {
   const int d = input.ndim();
-  FNO_CHECK(static_cast<int>(modes.size()) == d, "got modes for ", modes.size(), " axes but the grid has ", d);
-  FNO_CHECK(input.split_dim(d - 1) < 0, "the last (time) axis of ", input.describe(),
+  FNO_CHECK_AS("TruncatedFFT", static_cast<int>(modes.size()) == d, "got modes for ", modes.size(), " axes but the grid has ", d);
+  FNO_CHECK_AS("TruncatedFFT", input.split_dim(d - 1) < 0, "the last (time) axis of ", input.describe(),
             " is split; the truncated FFT needs it local");
-  FNO_CHECK(modes[d - 1] >= 1 && modes[d - 1] <= input.global(d - 1) / 2 + 1, modes[d - 1],
+  FNO_CHECK_AS("TruncatedFFT", modes[d - 1] >= 1 && modes[d - 1] <= input.global(d - 1) / 2 + 1, modes[d - 1],
             " modes requested along the time axis of length ", input.global(d - 1), "; it allows 1..",
             input.global(d - 1) / 2 + 1);
   for (int a = 0; a + 1 < d; ++a)
-    FNO_CHECK(modes[a] >= 1 && 2 * modes[a] <= input.global(a), modes[a], " modes requested along space axis ", a,
+    FNO_CHECK_AS("TruncatedFFT", modes[a] >= 1 && 2 * modes[a] <= input.global(a), modes[a], " modes requested along space axis ", a,
               " of length ", input.global(a), "; it allows 1..", input.global(a) / 2,
               " (m low and m high modes are kept)");
   return input.with_extent(d - 1, modes[d - 1]);

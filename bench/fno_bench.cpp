@@ -1,0 +1,60 @@
+// fno-bench: petsc-fno's benchmarks. One JSON object per result line on stdout.
+//   fno-bench fft   -grid 128,128,64 -modes 12,12,8 -channels 20 -reps 5 [-precision float|double|both]
+//                   [-pgrid 2,1,1] [-peers no]
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "bench_options.hpp"
+#include "blas.hpp"
+#include "error.hpp"
+
+namespace fno::bench {
+int run_fft_bench(Options& opt, MPI_Comm comm);
+void fftw_mpi_init_all();
+}  // namespace fno::bench
+
+namespace {
+const char* kHelp =
+    "fno-bench: benchmarks of petsc-fno, one JSON object per result line.\n"
+    "usage: fno-bench <kind> [options]\n"
+    "  fft    distributed truncated FFT forward+inverse vs FFTW(-MPI) full r2c/c2r\n"
+    "         -grid n0,n1,...,nt (128,128,64)  -modes m0,m1,...,mt (12,12,8)  -channels C (20)\n"
+    "         -reps R (5)  -precision float|double|both (float)  -pgrid p0,p1,... (slab: np,1,..)\n"
+    "         -peers yes|no (yes)\n"
+    "Every rank runs one BLAS thread.\n";
+}
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  fno::blas::set_threads(1);
+  fno::bench::fftw_mpi_init_all();
+  int rc = 0;
+  try {
+    if (argc < 2 || !std::strcmp(argv[1], "-help") || !std::strcmp(argv[1], "--help")) {
+      if (!rank) std::fputs(kHelp, stdout);
+      MPI_Finalize();
+      return argc < 2 ? 1 : 0;
+    }
+    const std::string kind = argv[1];
+    fno::bench::Options opt(argc, argv, 2);
+    if (opt.has("help")) {
+      if (!rank) std::fputs(kHelp, stdout);
+    } else if (kind == "fft") {
+      rc = fno::bench::run_fft_bench(opt, MPI_COMM_WORLD);
+    } else {
+      throw fno::Error("unknown benchmark '" + kind + "' (see fno-bench -help)");
+    }
+    for (const auto& k : opt.unused())
+      if (!rank) std::fprintf(stderr, "WARNING! There are unused option(s) set! -%s\n", k.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "[%d] fno-bench error: %s\n", rank, e.what());
+    rc = 1;
+  }
+  MPI_Finalize();
+  return rc;
+}
