@@ -55,19 +55,38 @@ Fno<T>::Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, In
       input_layout_(grid_layout(config, grid_, batch * config.in_channels, std::move(ownership))),
       output_layout_(input_layout_.with_lead(batch * config.out_channels)),
       hidden_layout_(input_layout_.with_lead(batch * config.width)
-                         .with_extent(config.ndim() - 1, config.grid.back() + config.padding)),
-      lift_("lift", config.in_channels + config.ndim(), config.width),
-      fc1_("proj.fc1", config.width, config.proj_width),
-      fc2_("proj.fc2", config.proj_width, config.out_channels) {
+                         .with_extent(config.ndim() - 1, config.grid.back() + config.padding)) {
   FNO_CHECK(batch >= 1, "batch must be positive, got ", batch);
   fft_ = std::make_shared<const TruncatedFFT<T>>(hidden_layout_, config.modes);
-  spectral_.reserve(static_cast<std::size_t>(config.layers));
-  pointwise_.reserve(static_cast<std::size_t>(config.layers));
+
+  // The parameter list in golden order; the layers then bind to its entries.
+  auto append = [&](std::vector<Parameter<T>> more) {
+    for (auto& p : more) params_.push_back(std::move(p));
+  };
+  append(PointwiseLinear<T>::make_parameters("lift", config.in_channels + config.ndim(), config.width));
   for (int l = 0; l < config.layers; ++l) {
     const std::string prefix = "layers." + std::to_string(l);
-    spectral_.emplace_back(prefix + ".spectral", batch, config.width, config.width, fft_, fft_);
-    pointwise_.emplace_back(prefix + ".pointwise", config.width, config.width);
+    params_.push_back(SpectralConv<T>::make_weights(prefix + ".spectral", config.width, config.width,
+                                                    fft_->mode_layout().with_lead(config.width)));
+    append(PointwiseLinear<T>::make_parameters(prefix + ".pointwise", config.width, config.width));
   }
+  append(PointwiseLinear<T>::make_parameters("proj.fc1", config.width, config.proj_width));
+  append(PointwiseLinear<T>::make_parameters("proj.fc2", config.proj_width, config.out_channels));
+
+  linear_.reserve(3);
+  linear_.emplace_back(params_[0], params_[1]);
+  spectral_.reserve(static_cast<std::size_t>(config.layers));
+  pointwise_.reserve(static_cast<std::size_t>(config.layers));
+  std::size_t at = 2;
+  for (int l = 0; l < config.layers; ++l, at += 3) {
+    spectral_.emplace_back(params_[at], batch, fft_, fft_);
+    pointwise_.emplace_back(params_[at + 1], params_[at + 2]);
+  }
+  linear_.emplace_back(params_[at], params_[at + 1]);
+  linear_.emplace_back(params_[at + 2], params_[at + 3]);
+  lift_ = &linear_[0];
+  fc1_ = &linear_[1];
+  fc2_ = &linear_[2];
   initialize(seed);
 }
 
@@ -79,32 +98,20 @@ void Fno<T>::initialize(std::uint64_t seed) {
     fill_uniform(gen, layer.weight(), -bound, bound);
     fill_uniform(gen, layer.bias(), -bound, bound);
   };
-  linear(lift_);
+  linear(*lift_);
   for (int l = 0; l < config_.layers; ++l) {
     SpectralConv<T>& s = spectral_[static_cast<std::size_t>(l)];
     fill_uniform(gen, s.weights(), 0.0, 1.0 / static_cast<double>(s.in_channels() * s.out_channels()));
     linear(pointwise_[static_cast<std::size_t>(l)]);
   }
-  linear(fc1_);
-  linear(fc2_);
+  linear(*fc1_);
+  linear(*fc2_);
   zero_grad();
 }
 
 template <class T>
-std::vector<Parameter<T>*> Fno<T>::parameters() {
-  std::vector<Parameter<T>*> list{&lift_.weight(), &lift_.bias()};
-  for (std::size_t l = 0; l < spectral_.size(); ++l) {
-    list.push_back(&spectral_[l].weights());
-    list.push_back(&pointwise_[l].weight());
-    list.push_back(&pointwise_[l].bias());
-  }
-  for (auto* p : {&fc1_.weight(), &fc1_.bias(), &fc2_.weight(), &fc2_.bias()}) list.push_back(p);
-  return list;
-}
-
-template <class T>
 void Fno<T>::zero_grad() {
-  for (Parameter<T>* p : parameters()) std::fill(p->grad.begin(), p->grad.end(), T(0));
+  for (Parameter<T>& p : params_) std::fill(p.grad.begin(), p.grad.end(), T(0));
 }
 
 template <class T>
@@ -120,10 +127,10 @@ void Fno<T>::forward(const T* input, T* output) {
   std::vector<T> unpadded;
   if (pad > 0) {
     unpadded.resize(static_cast<std::size_t>(b * width * points));
-    lift_.forward(b, points, features_.data(), points, unpadded.data(), points);
+    lift_->forward(b, points, features_.data(), points, unpadded.data(), points);
     pad_time(b * width * points / nt, nt, pad, unpadded.data(), lifted_.data());
   } else {
-    lift_.forward(b, points, features_.data(), points, lifted_.data(), points);
+    lift_->forward(b, points, features_.data(), points, lifted_.data(), points);
   }
 
   // Fourier blocks: z_l = SpectralConv(v_l) + W v_l + bias.
@@ -152,9 +159,9 @@ void Fno<T>::forward(const T* input, T* output) {
   for (Index n = 0; n < b; ++n)
     for (Index p0 = 0; p0 < points; p0 += chunk) {
       const Index count = std::min(chunk, points - p0);
-      fc1_.forward(1, count, u + n * width * points + p0, points, h.data(), count);
+      fc1_->forward(1, count, u + n * width * points + p0, points, h.data(), count);
       activation_forward(Activation::gelu, config_.proj_width * count, h.data(), h.data());
-      fc2_.forward(1, count, h.data(), count, output + n * config_.out_channels * points + p0, points);
+      fc2_->forward(1, count, h.data(), count, output + n * config_.out_channels * points + p0, points);
     }
   have_forward_ = true;
 }
@@ -169,7 +176,7 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
   // This backward's replicated gradients are accumulated from zero, reduced, then added
   // to what the parameters held before.
   std::vector<T> earlier;
-  for (Parameter<T>* p : parameters())
+  for (Parameter<T>* p : parameter_pointers())
     if (p->replicated || data_parallel_ != MPI_COMM_NULL) {
       earlier.insert(earlier.end(), p->grad.begin(), p->grad.end());
       std::fill(p->grad.begin(), p->grad.end(), T(0));
@@ -191,12 +198,12 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
     for (Index p0 = 0; p0 < points; p0 += chunk) {
       const Index count = std::min(chunk, points - p0);
       const T* u_chunk = u + n * width * points + p0;
-      fc1_.forward(1, count, u_chunk, points, h.data(), count);
+      fc1_->forward(1, count, u_chunk, points, h.data(), count);
       activation_forward(Activation::gelu, config_.proj_width * count, h.data(), g.data());
-      fc2_.backward(1, count, g.data(), count, d_output + n * config_.out_channels * points + p0, points, g.data(),
+      fc2_->backward(1, count, g.data(), count, d_output + n * config_.out_channels * points + p0, points, g.data(),
                     count);
       activation_backward(Activation::gelu, config_.proj_width * count, h.data(), g.data(), g.data());
-      fc1_.backward(1, count, u_chunk, points, g.data(), count, du.data() + n * width * points + p0, points);
+      fc1_->backward(1, count, u_chunk, points, g.data(), count, du.data() + n * width * points + p0, points);
     }
   cropped.clear();
   cropped.shrink_to_fit();
@@ -236,7 +243,7 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
     dl = d_lifted.data();
   }
   std::vector<T> d_features(d_input ? static_cast<std::size_t>(b * channels * points) : 0);
-  lift_.backward(b, points, features_.data(), points, dl, points, d_input ? d_features.data() : nullptr, points);
+  lift_->backward(b, points, features_.data(), points, dl, points, d_input ? d_features.data() : nullptr, points);
   if (d_input) data_channels_of(input_layout_, b, config_.in_channels, d_features.data(), d_input);
 
   reduce_gradients(earlier);
@@ -244,7 +251,7 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
 
 template <class T>
 void Fno<T>::reduce_gradients(std::vector<T>& earlier) {
-  std::vector<Parameter<T>*> params = parameters();
+  std::vector<Parameter<T>*> params = parameter_pointers();
   // Replicated parameters: sum the partial gradients of the spatial partition.
   if (grid_->size() > 1) {
     std::vector<T> packed;

@@ -33,9 +33,12 @@ class Fno {
   // (partition independent). Collective over grid.
   Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, Index batch, std::uint64_t seed = 0,
       std::vector<std::vector<Index>> ownership = {});
+  Fno(const Fno&) = delete;  // the layers point into params_
+  Fno& operator=(const Fno&) = delete;
 
   const FnoConfig& config() const { return config_; }
   Index batch() const { return batch_; }
+  const ProcessGrid& grid() const { return *grid_; }
   const Layout& input_layout() const { return input_layout_; }    // lead = batch·in_channels
   const Layout& output_layout() const { return output_layout_; }  // lead = batch·out_channels
 
@@ -53,7 +56,8 @@ class Fno {
 
   // In golden param_keys order: lift, then per layer spectral weights, pointwise weight and
   // bias, then proj.fc1, proj.fc2.
-  std::vector<Parameter<T>*> parameters();
+  std::vector<Parameter<T>>& parameters() { return params_; }
+  const std::vector<Parameter<T>>& parameters() const { return params_; }
   void zero_grad();
   // Gradients are additionally sum-reduced over this communicator (data parallelism;
   // MPI_COMM_NULL, the default, turns it off). The caller keeps it alive.
@@ -63,16 +67,24 @@ class Fno {
   Index grid_points() const { return input_layout_.local_count() / input_layout_.lead(); }
   Index padded_points() const { return hidden_layout_.local_count() / hidden_layout_.lead(); }
   void reduce_gradients(std::vector<T>& earlier);
+  std::vector<Parameter<T>*> parameter_pointers() {
+    std::vector<Parameter<T>*> list;
+    for (Parameter<T>& p : params_) list.push_back(&p);
+    return list;
+  }
 
   FnoConfig config_;
   std::shared_ptr<const ProcessGrid> grid_;
   Index batch_;
   Layout input_layout_, output_layout_, hidden_layout_;
   std::shared_ptr<const TruncatedFFT<T>> fft_;
-  PointwiseLinear<T> lift_;
+  std::vector<Parameter<T>> params_;  // the layers below refer into it; never resized
+  std::vector<PointwiseLinear<T>> linear_;  // lift, then fc1, fc2 at the end
+  PointwiseLinear<T>* lift_ = nullptr;
   std::vector<SpectralConv<T>> spectral_;
   std::vector<PointwiseLinear<T>> pointwise_;
-  PointwiseLinear<T> fc1_, fc2_;
+  PointwiseLinear<T>* fc1_ = nullptr;
+  PointwiseLinear<T>* fc2_ = nullptr;
   MPI_Comm data_parallel_ = MPI_COMM_NULL;
 
   // Saved by forward for backward.

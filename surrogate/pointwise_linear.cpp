@@ -23,20 +23,33 @@ Parameter<T> replicated_parameter(std::string name, std::vector<Index> shape) {
 }  // namespace
 
 template <class T>
-PointwiseLinear<T>::PointwiseLinear(const std::string& name, Index in, Index out)
-    : in_(in),
-      out_(out),
-      weight_(replicated_parameter<T>(name + ".weight", {out, in})),
-      bias_(replicated_parameter<T>(name + ".bias", {out})) {
+std::vector<Parameter<T>> PointwiseLinear<T>::make_parameters(const std::string& name, Index in, Index out) {
   FNO_CHECK(in >= 1 && out >= 1, "layer ", name, " needs positive channel counts, got in=", in, " out=", out);
+  std::vector<Parameter<T>> list;
+  list.push_back(replicated_parameter<T>(name + ".weight", {out, in}));
+  list.push_back(replicated_parameter<T>(name + ".bias", {out}));
+  return list;
+}
+
+template <class T>
+PointwiseLinear<T>::PointwiseLinear(const std::string& name, Index in, Index out)
+    : owned_(make_parameters(name, in, out)), weight_(&owned_[0]), bias_(&owned_[1]), in_(in), out_(out) {}
+
+template <class T>
+PointwiseLinear<T>::PointwiseLinear(Parameter<T>& weight, Parameter<T>& bias) : weight_(&weight), bias_(&bias) {
+  FNO_CHECK(weight.global_shape.size() == 2 && bias.global_shape.size() == 1 &&
+                bias.global_shape[0] == weight.global_shape[0] && weight.replicated && bias.replicated,
+            "parameters ", weight.name, " and ", bias.name, " do not form a pointwise linear layer");
+  out_ = weight.global_shape[0];
+  in_ = weight.global_shape[1];
 }
 
 template <class T>
 void PointwiseLinear<T>::forward(Index batch, Index points, const T* x, Index ldx, T* y, Index ldy,
                                  bool accumulate) const {
   if (points == 0) return;
-  const T* w = weight_.value.data();
-  const T* b = bias_.value.data();
+  const T* w = weight_->value.data();
+  const T* b = bias_->value.data();
   for (Index n = 0; n < batch; ++n) {
     T* yb = y + n * out_ * ldy;
     for (Index o = 0; o < out_; ++o) {
@@ -53,8 +66,8 @@ void PointwiseLinear<T>::forward(Index batch, Index points, const T* x, Index ld
 template <class T>
 void PointwiseLinear<T>::backward(Index batch, Index points, const T* x, Index ldx, const T* dy, Index lddy, T* dx,
                                   Index lddx, bool accumulate_dx) {
-  T* dw = weight_.grad.data();
-  T* db = bias_.grad.data();
+  T* dw = weight_->grad.data();
+  T* db = bias_->grad.data();
   for (Index n = 0; n < batch; ++n) {
     const T* dyb = dy + n * out_ * lddy;
     if (points > 0) {
@@ -69,7 +82,7 @@ void PointwiseLinear<T>::backward(Index batch, Index points, const T* x, Index l
     if (dx) {
       T* dxb = dx + n * in_ * lddx;
       if (points > 0)
-        blas::gemm(blas::Op::T, blas::Op::N, in_, points, out_, T(1), weight_.value.data(), in_, dyb, lddy,
+        blas::gemm(blas::Op::T, blas::Op::N, in_, points, out_, T(1), weight_->value.data(), in_, dyb, lddy,
                    accumulate_dx ? T(1) : T(0), dxb, lddx);
     }
   }

@@ -4,6 +4,7 @@
 // accumulates this rank's partial gradient, which the owner (the model) sum-reduces.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "layout.hpp"
 #include "parameter.hpp"
@@ -13,15 +14,23 @@ namespace fno {
 template <class T>
 class PointwiseLinear {
  public:
-  // Parameters "<name>.weight" [out, in] and "<name>.bias" [out], zero-initialised.
+  // The parameters "<name>.weight" [out, in] and "<name>.bias" [out], zero-initialised.
+  static std::vector<Parameter<T>> make_parameters(const std::string& name, Index in, Index out);
+  // A layer owning its parameters (made by make_parameters).
   PointwiseLinear(const std::string& name, Index in, Index out);
+  // A layer using parameters owned elsewhere (e.g. the model's list); they must outlive it.
+  PointwiseLinear(Parameter<T>& weight, Parameter<T>& bias);
+  PointwiseLinear(PointwiseLinear&&) noexcept = default;
+  PointwiseLinear& operator=(PointwiseLinear&&) noexcept = default;
+  PointwiseLinear(const PointwiseLinear&) = delete;
+  PointwiseLinear& operator=(const PointwiseLinear&) = delete;
 
   Index in_channels() const { return in_; }
   Index out_channels() const { return out_; }
-  Parameter<T>& weight() { return weight_; }
-  Parameter<T>& bias() { return bias_; }
-  const Parameter<T>& weight() const { return weight_; }
-  const Parameter<T>& bias() const { return bias_; }
+  Parameter<T>& weight() { return *weight_; }
+  Parameter<T>& bias() { return *bias_; }
+  const Parameter<T>& weight() const { return *weight_; }
+  const Parameter<T>& bias() const { return *bias_; }
 
   // Point p of channel c of batch entry b sits at x[(b·in + c)·ldx + p] (ldx >= points);
   // same for y with ldy and out channels. accumulate: y += W x + bias instead of y = ...
@@ -33,8 +42,10 @@ class PointwiseLinear {
                 bool accumulate_dx = false);
 
  private:
+  std::vector<Parameter<T>> owned_;  // empty when the parameters live elsewhere
+  Parameter<T>* weight_;
+  Parameter<T>* bias_;
   Index in_, out_;
-  Parameter<T> weight_, bias_;
 };
 
 extern template class PointwiseLinear<float>;

@@ -18,44 +18,76 @@ inline void conj_multiply_add(const std::complex<T>& a, const std::complex<T>& b
 }  // namespace
 
 template <class T>
+Parameter<T> SpectralConv<T>::make_weights(const std::string& name, Index in, Index out, const Layout& mode_layout) {
+  FNO_CHECK(in >= 1 && out >= 1, "layer ", name, " needs positive channel counts");
+  Parameter<T> w;
+  w.name = name + ".weights";
+  w.global_shape = {in, out};
+  w.local_start = {0, 0};
+  w.local_shape = {in, out};
+  Index modes = 1;
+  for (int a = 0; a < mode_layout.ndim(); ++a) {
+    w.global_shape.push_back(mode_layout.global(a));
+    w.local_start.push_back(mode_layout.start(a));
+    w.local_shape.push_back(mode_layout.local(a));
+    modes *= mode_layout.local(a);
+  }
+  w.global_shape.push_back(2);
+  w.local_start.push_back(0);
+  w.local_shape.push_back(2);
+  w.replicated = false;
+  w.value.assign(static_cast<std::size_t>(2 * in * out * modes), T(0));
+  w.grad.assign(w.value.size(), T(0));
+  return w;
+}
+
+template <class T>
 SpectralConv<T>::SpectralConv(const std::string& name, Index batch, Index in, Index out,
                               std::shared_ptr<const TruncatedFFT<T>> fft_in,
                               std::shared_ptr<const TruncatedFFT<T>> fft_out)
     : batch_(batch), in_(in), out_(out), fft_in_(std::move(fft_in)), fft_out_(std::move(fft_out)) {
   FNO_CHECK(fft_in_ && fft_out_, "layer ", name, " needs its transforms");
-  FNO_CHECK(batch >= 1 && in >= 1 && out >= 1, "layer ", name, " needs positive batch and channel counts");
+  owned_.push_back(make_weights(name, in, out, fft_in_->mode_layout()));
+  weights_ = &owned_[0];
+  check_and_allocate();
+}
+
+template <class T>
+SpectralConv<T>::SpectralConv(Parameter<T>& weights, Index batch, std::shared_ptr<const TruncatedFFT<T>> fft_in,
+                              std::shared_ptr<const TruncatedFFT<T>> fft_out)
+    : batch_(batch), fft_in_(std::move(fft_in)), fft_out_(std::move(fft_out)), weights_(&weights) {
+  FNO_CHECK(fft_in_ && fft_out_, "layer ", weights.name, " needs its transforms");
+  FNO_CHECK(weights.global_shape.size() >= 3 && !weights.replicated, "parameter ", weights.name,
+            " is not a spectral weight tensor");
+  in_ = weights.global_shape[0];
+  out_ = weights.global_shape[1];
+  check_and_allocate();
+}
+
+template <class T>
+void SpectralConv<T>::check_and_allocate() {
+  const std::string& name = weights_->name;
+  FNO_CHECK(batch_ >= 1 && in_ >= 1 && out_ >= 1, "layer ", name, " needs positive batch and channel counts");
   const Layout& mi = fft_in_->mode_layout();
   const Layout& mo = fft_out_->mode_layout();
-  FNO_CHECK(mi.lead() == batch * in, "layer ", name, ": input transform has lead ", mi.lead(), ", expected batch*in = ",
-            batch * in);
-  FNO_CHECK(mo.lead() == batch * out, "layer ", name, ": output transform has lead ", mo.lead(),
-            ", expected batch*out = ", batch * out);
+  FNO_CHECK(mi.lead() == batch_ * in_, "layer ", name, ": input transform has lead ", mi.lead(),
+            ", expected batch*in = ", batch_ * in_);
+  FNO_CHECK(mo.lead() == batch_ * out_, "layer ", name, ": output transform has lead ", mo.lead(),
+            ", expected batch*out = ", batch_ * out_);
   FNO_CHECK(mi.global() == mo.global() && mi.start() == mo.start() && mi.local() == mo.local() &&
                 fft_in_->input_layout().global() == fft_out_->input_layout().global() &&
                 fft_in_->input_layout().local() == fft_out_->input_layout().local(),
             "layer ", name, ": input and output transforms differ in grid or partition");
+  const Parameter<T> expected = make_weights(name.substr(0, name.size() - 8), in_, out_, mi);
+  FNO_CHECK(weights_->global_shape == expected.global_shape && weights_->local_start == expected.local_start &&
+                weights_->local_shape == expected.local_shape && weights_->value.size() == expected.value.size() &&
+                weights_->grad.size() == expected.grad.size(),
+            "parameter ", name, " does not match the transform's mode layout");
   modes_local_ = 1;
   for (Index e : mi.local()) modes_local_ *= e;
-
-  weights_.name = name + ".weights";
-  weights_.global_shape = {in, out};
-  weights_.local_start = {0, 0};
-  weights_.local_shape = {in, out};
-  for (int a = 0; a < mi.ndim(); ++a) {
-    weights_.global_shape.push_back(mi.global(a));
-    weights_.local_start.push_back(mi.start(a));
-    weights_.local_shape.push_back(mi.local(a));
-  }
-  weights_.global_shape.push_back(2);
-  weights_.local_start.push_back(0);
-  weights_.local_shape.push_back(2);
-  weights_.replicated = false;
-  const auto n = static_cast<std::size_t>(2 * in * out * modes_local_);
-  weights_.value.assign(n, T(0));
-  weights_.grad.assign(n, T(0));
-  spectrum_in_.resize(static_cast<std::size_t>(batch * in * modes_local_));
-  spectrum_out_.resize(static_cast<std::size_t>(batch * out * modes_local_));
-  spectrum_grad_.resize(static_cast<std::size_t>(batch * in * modes_local_));
+  spectrum_in_.resize(static_cast<std::size_t>(batch_ * in_ * modes_local_));
+  spectrum_out_.resize(static_cast<std::size_t>(batch_ * out_ * modes_local_));
+  spectrum_grad_.resize(static_cast<std::size_t>(batch_ * in_ * modes_local_));
 }
 
 template <class T>

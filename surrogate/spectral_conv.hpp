@@ -24,17 +24,26 @@ class SpectralConv {
   using C = std::complex<T>;
   // fft_in transforms the input (lead = batch·in), fft_out the output (lead = batch·out);
   // they may be the same object when in == out and must share grid, split and modes.
-  // Parameter "<name>.weights", zero-initialised.
+  // The parameter "<name>.weights" for a mode layout, zero-initialised.
+  static Parameter<T> make_weights(const std::string& name, Index in, Index out, const Layout& mode_layout);
+  // A layer owning its weights (made by make_weights).
   SpectralConv(const std::string& name, Index batch, Index in, Index out,
                std::shared_ptr<const TruncatedFFT<T>> fft_in, std::shared_ptr<const TruncatedFFT<T>> fft_out);
+  // A layer using weights owned elsewhere (e.g. the model's list); they must outlive it.
+  SpectralConv(Parameter<T>& weights, Index batch, std::shared_ptr<const TruncatedFFT<T>> fft_in,
+               std::shared_ptr<const TruncatedFFT<T>> fft_out);
+  SpectralConv(SpectralConv&&) noexcept = default;
+  SpectralConv& operator=(SpectralConv&&) noexcept = default;
+  SpectralConv(const SpectralConv&) = delete;
+  SpectralConv& operator=(const SpectralConv&) = delete;
 
   Index batch() const { return batch_; }
   Index in_channels() const { return in_; }
   Index out_channels() const { return out_; }
   // Retained modes held by this rank (per channel pair).
   Index local_modes() const { return modes_local_; }
-  Parameter<T>& weights() { return weights_; }
-  const Parameter<T>& weights() const { return weights_; }
+  Parameter<T>& weights() { return *weights_; }
+  const Parameter<T>& weights() const { return *weights_; }
   const TruncatedFFT<T>& fft_in() const { return *fft_in_; }
   const TruncatedFFT<T>& fft_out() const { return *fft_out_; }
 
@@ -45,13 +54,15 @@ class SpectralConv {
   void backward(const T* dy, T* dx);
 
  private:
-  const C* weight_modes() const { return reinterpret_cast<const C*>(weights_.value.data()); }
-  C* weight_grad_modes() { return reinterpret_cast<C*>(weights_.grad.data()); }
+  void check_and_allocate();
+  const C* weight_modes() const { return reinterpret_cast<const C*>(weights_->value.data()); }
+  C* weight_grad_modes() { return reinterpret_cast<C*>(weights_->grad.data()); }
 
   Index batch_, in_, out_;
   std::shared_ptr<const TruncatedFFT<T>> fft_in_, fft_out_;
   Index modes_local_ = 0;
-  Parameter<T> weights_;
+  std::vector<Parameter<T>> owned_;  // empty when the weights live elsewhere
+  Parameter<T>* weights_;
   std::vector<C> spectrum_in_;   // F x of the last forward        [batch][in][modes]
   std::vector<C> spectrum_out_;  // R·F x, then dY in backward     [batch][out][modes]
   std::vector<C> spectrum_grad_; // dX in backward                 [batch][in][modes]
