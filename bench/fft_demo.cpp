@@ -51,16 +51,20 @@ int main(int argc, char** argv) {
       std::printf("grid layout  %s on %d rank(s)\nmode layout  %s\n", in.describe().c_str(), np,
                   ml.describe().c_str());
     }
-    for (int r = 0; r < np; ++r) {
-      if (r == rank) {
-        std::printf("  rank %d owns", rank);
-        for (int a = 0; a < d; ++a) std::printf(" [%ld,%ld)", long(in.start(a)), long(in.start(a) + in.local(a)));
-        std::printf("  and modes");
-        for (int a = 0; a < d; ++a) std::printf(" [%ld,%ld)", long(ml.start(a)), long(ml.start(a) + ml.local(a)));
-        std::printf("\n");
-        std::fflush(stdout);
-      }
-      MPI_Barrier(MPI_COMM_WORLD);
+    {  // one line per rank, gathered so that they print in rank order
+      char line[512];
+      int len = std::snprintf(line, sizeof line, "  rank %d owns", rank);
+      for (int a = 0; a < d; ++a)
+        len += std::snprintf(line + len, sizeof line - len, " [%ld,%ld)", long(in.start(a)),
+                             long(in.start(a) + in.local(a)));
+      len += std::snprintf(line + len, sizeof line - len, "  and modes");
+      for (int a = 0; a < d; ++a)
+        len += std::snprintf(line + len, sizeof line - len, " [%ld,%ld)", long(ml.start(a)),
+                             long(ml.start(a) + ml.local(a)));
+      std::vector<char> all(rank == 0 ? sizeof line * np : 1);
+      MPI_Gather(line, sizeof line, MPI_CHAR, all.data(), sizeof line, MPI_CHAR, 0, MPI_COMM_WORLD);
+      if (!rank)
+        for (int r = 0; r < np; ++r) std::printf("%s\n", all.data() + r * sizeof line);
     }
     // u(x) = Σ_c cos(2π(k_c · x)/n) with one retained frequency per channel.
     std::vector<double> u(in.local_count()), v(in.local_count());

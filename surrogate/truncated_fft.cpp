@@ -34,14 +34,23 @@ TruncatedFFT<T>::TruncatedFFT(const Layout& input, std::vector<Index> modes)
   const int d = input.ndim();
   buf_time_.resize(static_cast<std::size_t>(time_layout_.local_count()));
   Layout cur = time_layout_;
-  for (int j = d - 2; j >= 0; --j) {
+  // Local space axes first (no communication, and they shrink the data that the
+  // transposes of the split axes then move), each group from the last axis to the first.
+  std::vector<int> order;
+  for (int pass = 0; pass < 2; ++pass)
+    for (int j = d - 2; j >= 0; --j)
+      if ((input.split_dim(j) >= 0) == (pass == 1)) order.push_back(j);
+  std::vector<bool> transformed(d, false);
+  transformed[d - 1] = true;
+  for (int j : order) {
     TruncatedComplexDFT<T> dft(input.global(j), modes_[j]);
     Layout local = cur;
     std::optional<Repartition> transpose;
     if (cur.split_dim(j) >= 0) {
       int target = -1;
-      for (int a = d - 1; a > j; --a)
-        if (cur.split_dim(a) < 0 && (target < 0 || cur.global(a) > cur.global(target))) target = a;
+      for (int a = d - 1; a >= 0; --a)
+        if (transformed[a] && cur.split_dim(a) < 0 && (target < 0 || cur.global(a) > cur.global(target)))
+          target = a;
       FNO_CHECK(target >= 0, "internal error: no local transformed axis to take the split of axis ", j);
       local = cur.swap_split(j, target);
       transpose.emplace(cur, local, sizeof(C));
@@ -54,6 +63,7 @@ TruncatedFFT<T>::TruncatedFFT(const Layout& input, std::vector<Index> modes)
     if (s.transpose) s.buf_local.resize(static_cast<std::size_t>(local.local_count()));
     s.buf_after.resize(static_cast<std::size_t>(after.local_count()));
     cur = after;
+    transformed[j] = true;
     stages_.push_back(std::move(s));
   }
 }

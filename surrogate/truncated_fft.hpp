@@ -2,7 +2,8 @@
 //
 // Forward (x real in the input layout -> X complex in the mode layout):
 //   1. real DFT along the last axis (time, which must be local), keep modes 0..mt-1;
-//   2. for each space axis j = d-2 down to 0: if j is split over process dimension q,
+//   2. for each space axis j -- first the local ones, then the split ones, each group from
+//      the last space axis to the first -- if j is split over process dimension q,
 //      transpose inside q's sub-communicator so that j becomes local and an already
 //      transformed (hence truncated), currently local axis becomes split over q (the
 //      largest such axis); then a complex DFT along j keeping the m_j lowest and m_j
