@@ -1,6 +1,7 @@
 // fno-bench: petsc-fno's benchmarks. One JSON object per result line on stdout.
 //   fno-bench fft   -grid 128,128,64 -modes 12,12,8 -channels 20 -reps 5 [-precision float|double|both]
 //                   [-pgrid 2,1,1] [-peers no]
+//   fno-bench repartition -grid 128,24,8 -channels 20 -reps 10
 #include <mpi.h>
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 namespace fno::bench {
 int run_fft_bench(Options& opt, MPI_Comm comm);
+int run_repartition_bench(Options& opt, MPI_Comm comm);
 void fftw_mpi_init_all();
 }  // namespace fno::bench
 
@@ -24,6 +26,8 @@ const char* kHelp =
     "         -grid n0,n1,...,nt (128,128,64)  -modes m0,m1,...,mt (12,12,8)  -channels C (20)\n"
     "         -reps R (5)  -precision float|double|both (float)  -pgrid p0,p1,... (slab: np,1,..)\n"
     "         -peers yes|no (yes)\n"
+    "  repartition  one pencil transpose and back: packed buffers vs subarray datatypes\n"
+    "         -grid n0,..,nk (128,24,8)  -channels C (20)  -reps R (10)\n"
     "Every rank runs one BLAS thread.\n";
 }
 
@@ -46,6 +50,8 @@ int main(int argc, char** argv) {
       if (!rank) std::fputs(kHelp, stdout);
     } else if (kind == "fft") {
       rc = fno::bench::run_fft_bench(opt, MPI_COMM_WORLD);
+    } else if (kind == "repartition") {
+      rc = fno::bench::run_repartition_bench(opt, MPI_COMM_WORLD);
     } else {
       throw fno::Error("unknown benchmark '" + kind + "' (see fno-bench -help)");
     }

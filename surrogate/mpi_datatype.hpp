@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <utility>
+#include <vector>
 
 #include "error.hpp"
 
@@ -16,6 +17,16 @@ class Datatype {
   static Datatype bytes(std::size_t bytes) {
     Datatype t;
     FNO_MPI(MPI_Type_contiguous(static_cast<int>(bytes), MPI_BYTE, &t.t_));
+    FNO_MPI(MPI_Type_commit(&t.t_));
+    return t;
+  }
+  // A committed C-order subarray type: the box [starts, starts + subsizes) of an array of
+  // extents `sizes` whose elements are `elem`.
+  static Datatype subarray(const std::vector<int>& sizes, const std::vector<int>& subsizes,
+                           const std::vector<int>& starts, MPI_Datatype elem) {
+    Datatype t;
+    FNO_MPI(MPI_Type_create_subarray(static_cast<int>(sizes.size()), sizes.data(), subsizes.data(), starts.data(),
+                                     MPI_ORDER_C, elem, &t.t_));
     FNO_MPI(MPI_Type_commit(&t.t_));
     return t;
   }

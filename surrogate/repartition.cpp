@@ -36,8 +36,8 @@ Box intersect(const Box& x, const Box& y) {
 
 }  // namespace
 
-Repartition::Repartition(const Layout& from, const Layout& to, std::size_t elem_bytes)
-    : from_(from), to_(to), elem_(elem_bytes) {
+Repartition::Repartition(const Layout& from, const Layout& to, std::size_t elem_bytes, Exchange how)
+    : from_(from), to_(to), elem_(elem_bytes), how_(how) {
   FNO_CHECK(&from.grid() == &to.grid(), "the two layouts live on different process grids");
   FNO_CHECK(from.same_shape(to), "layouts ", from.describe(), " and ", to.describe(), " have different shapes");
   FNO_CHECK(elem_bytes > 0, "element size must be positive");
@@ -93,6 +93,19 @@ Repartition::Repartition(const Layout& from, const Layout& to, std::size_t elem_
     }
     return r;
   };
+  // Subarray type of box b inside the local block of layout l (datatype exchange).
+  auto subarray_in = [&](const Layout& l, const Box& local_box, const Box& b) {
+    std::vector<int> sizes{static_cast<int>(l.lead())}, sub{static_cast<int>(l.lead())}, start{0};
+    bool empty = b.empty();
+    for (int a = 0; a < d; ++a) {
+      FNO_CHECK(l.local(a) < INT_MAX, "local block too large for MPI subarray types");
+      sizes.push_back(static_cast<int>(l.local(a)));
+      sub.push_back(empty ? 0 : static_cast<int>(b.hi[a] - b.lo[a]));
+      start.push_back(empty ? 0 : static_cast<int>(b.lo[a] - local_box.lo[a]));
+    }
+    if (empty) return std::pair{Datatype::bytes(elem_), 0};
+    return std::pair{Datatype::subarray(sizes, sub, start, type_.get()), 1};
+  };
   from_runs_.resize(npeer);
   to_runs_.resize(npeer);
   fcount_.assign(npeer, 0);
@@ -108,8 +121,17 @@ Repartition::Repartition(const Layout& from, const Layout& to, std::size_t elem_
         peer[q] = rest % g.dim(q);
         rest /= g.dim(q);
       }
-    from_runs_[s] = runs_in(from, from_me, intersect(from_me, box_of(to, peer)));
-    to_runs_[s] = runs_in(to, to_me, intersect(box_of(from, peer), to_me));
+    const Box send_box = intersect(from_me, box_of(to, peer)), recv_box = intersect(box_of(from, peer), to_me);
+    from_runs_[s] = runs_in(from, from_me, send_box);
+    to_runs_[s] = runs_in(to, to_me, recv_box);
+    if (how_ == Exchange::datatypes) {
+      auto [ft, fn] = subarray_in(from, from_me, send_box);
+      auto [tt, tn] = subarray_in(to, to_me, recv_box);
+      from_types_.push_back(std::move(ft));
+      from_one_.push_back(fn);
+      to_types_.push_back(std::move(tt));
+      to_one_.push_back(tn);
+    }
     const Index fc = from_runs_[s].count(), tc = to_runs_[s].count();
     FNO_CHECK(ftotal + fc < INT_MAX && ttotal + tc < INT_MAX, "repartition message too large for MPI int counts");
     fdispl_[s] = static_cast<int>(ftotal);
@@ -121,8 +143,23 @@ Repartition::Repartition(const Layout& from, const Layout& to, std::size_t elem_
   }
   FNO_CHECK(ftotal == from.local_count() && ttotal == to.local_count(),
             "internal error: repartition boxes do not cover the local block");
-  sbuf_.resize(static_cast<std::size_t>(std::max(ftotal, ttotal)) * elem_);
-  rbuf_.resize(sbuf_.size());
+  if (how_ == Exchange::packed) {
+    sbuf_.resize(static_cast<std::size_t>(std::max(ftotal, ttotal)) * elem_);
+    rbuf_.resize(sbuf_.size());
+  }
+}
+
+void Repartition::move_typed(const void* in, void* out, const std::vector<Datatype>& send,
+                             const std::vector<int>& scount, const std::vector<Datatype>& recv,
+                             const std::vector<int>& rcount) const {
+  const std::size_t n = send.size();
+  std::vector<MPI_Datatype> st(n), rt(n);
+  std::vector<int> zero(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    st[i] = send[i].get();
+    rt[i] = recv[i].get();
+  }
+  FNO_MPI(MPI_Alltoallw(in, scount.data(), zero.data(), st.data(), out, rcount.data(), zero.data(), rt.data(), comm_));
 }
 
 void Repartition::move(const void* in, void* out, const std::vector<Runs>& send, const std::vector<Runs>& recv,
@@ -151,10 +188,12 @@ void Repartition::move(const void* in, void* out, const std::vector<Runs>& send,
 }
 
 void Repartition::forward(const void* in, void* out) const {
+  if (how_ == Exchange::datatypes) return move_typed(in, out, from_types_, from_one_, to_types_, to_one_);
   move(in, out, from_runs_, to_runs_, fcount_, fdispl_, tcount_, tdispl_);
 }
 
 void Repartition::adjoint(const void* in, void* out) const {
+  if (how_ == Exchange::datatypes) return move_typed(in, out, to_types_, to_one_, from_types_, from_one_);
   move(in, out, to_runs_, from_runs_, tcount_, tdispl_, fcount_, fdispl_);
 }
 

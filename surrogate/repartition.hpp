@@ -10,12 +10,15 @@ namespace fno {
 
 // A plan that moves a tensor stored in layout `from` into layout `to` (same process grid,
 // same global shape and lead). Communication happens only inside the sub-communicator of
-// the process dimensions whose split differs between the two layouts (one all-to-all with
-// packed buffers). Repartition is a permutation of the global tensor, so its adjoint is
-// the reverse repartition, which `adjoint` applies with the same plan.
+// the process dimensions whose split differs between the two layouts, as one all-to-all:
+// either with packed buffers (MPI_Alltoallv; the default, faster in `fno-bench
+// repartition`) or with one MPI subarray datatype per peer (MPI_Alltoallw, no copies).
+// Repartition is a permutation of the global tensor, so its adjoint is the reverse
+// repartition, which `adjoint` applies with the same plan.
 class Repartition {
  public:
-  Repartition(const Layout& from, const Layout& to, std::size_t elem_bytes);
+  enum class Exchange { packed, datatypes };
+  Repartition(const Layout& from, const Layout& to, std::size_t elem_bytes, Exchange how = Exchange::packed);
 
   const Layout& from() const { return from_; }
   const Layout& to() const { return to_; }
@@ -49,8 +52,14 @@ class Repartition {
             const std::vector<int>& scount, const std::vector<int>& sdispl, const std::vector<int>& rcount,
             const std::vector<int>& rdispl) const;
 
+  void move_typed(const void* in, void* out, const std::vector<Datatype>& send, const std::vector<int>& scount,
+                  const std::vector<Datatype>& recv, const std::vector<int>& rcount) const;
+
   Layout from_, to_;
   std::size_t elem_;
+  Exchange how_;
+  std::vector<Datatype> from_types_, to_types_;  // datatype exchange: per peer subarrays
+  std::vector<int> from_one_, to_one_;           // 1 where the peer's box is not empty
   MPI_Comm comm_ = MPI_COMM_NULL;  // sub-communicator (owned by the process grid)
   Datatype type_;
   std::vector<Runs> from_runs_, to_runs_;  // per peer: box(from, me) ∩ box(to, peer) in from-block, and

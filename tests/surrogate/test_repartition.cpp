@@ -55,6 +55,13 @@ void check_pairs(const std::vector<Index>& shape, int space_dims) {
       std::vector<double> back(from.local_count(), -1.0);
       r.adjoint(gout.data(), back.data());
       EXPECT_EQ(back, gin);
+      // The datatype exchange moves the same elements.
+      Repartition rt(from, to, sizeof(double), Repartition::Exchange::datatypes);
+      std::vector<double> tout(to.local_count(), -1.0), tback(from.local_count(), -1.0);
+      rt.forward(gin.data(), tout.data());
+      EXPECT_EQ(tout, gout);
+      rt.adjoint(tout.data(), tback.data());
+      EXPECT_EQ(tback, gin);
       // Dot-product test with complex elements.
       Repartition rc(from, to, sizeof(std::complex<double>));
       auto x = test::random_complex<double>(from, seed);
