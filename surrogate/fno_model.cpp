@@ -30,6 +30,8 @@ Layout grid_layout(const FnoConfig& c, const std::shared_ptr<const ProcessGrid>&
                 c.padding >= 0,
             "config needs positive width, layers, projection width and channel counts and padding >= 0");
   if (ownership.empty()) return Layout::block(grid, c.grid, lead);
+  // Ownership of the space axes only (what a DMDA gives): time is never split.
+  if (static_cast<int>(ownership.size()) == c.space_dims) ownership.emplace_back();
   return Layout::owned(grid, c.grid, lead, std::move(ownership));
 }
 

@@ -29,7 +29,7 @@ template <class T>
 class Fno {
  public:
   // ownership[a]: part sizes of the split space axis a (DMDAGetOwnershipRanges), or empty
-  // for the DMDA rule; the whole vector may be empty. Parameters are initialised from `seed`
+  // for the DMDA rule; one entry per space axis (or per grid axis, time's empty), or none. Parameters are initialised from `seed`
   // (partition independent). Collective over grid.
   Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, Index batch, std::uint64_t seed = 0,
       std::vector<std::vector<Index>> ownership = {});

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
 #include "fno_model.hpp"
+#include "model_file.hpp"
 #include "test_fields.hpp"
 #include "torch_import.hpp"
 
@@ -45,5 +47,33 @@ TEST(TorchParity, Small3dPlusTimeFloat) { check_file<float>(golden("golden_small
 // In double the only differences are rounding: a much tighter bound.
 TEST(TorchParity, Small2dPlusTimeDouble) { check_file<double>(golden("golden_small.h5"), 1e-10); }
 TEST(TorchParity, Small3dPlusTimeDouble) { check_file<double>(golden("golden_small4d.h5"), 1e-10); }
+
+// fno-import's path: imported on one partition, written as our model file, read back on
+// another partition of the same ranks: the model still matches PyTorch.
+TEST(TorchParity, ImportedModelFileReadOnAnotherPartition) {
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const std::string source = golden("golden_small.h5");
+  const std::string target = std::string("model_parity_import_np") + std::to_string(size) + ".h5";
+  const fno::FnoConfig config = fno::tools::read_torch_config(source);
+  const auto grids = fno::test::factorizations(size, config.space_dims);
+  {
+    auto grid = std::make_shared<const fno::ProcessGrid>(MPI_COMM_WORLD, grids.front());
+    fno::Fno<float> imported(config, grid, 1);
+    fno::tools::load_torch_parameters(source, imported);
+    fno::write_model(target, MPI_COMM_WORLD, config, imported.parameters(), fno::Normalizers<float>{});
+  }
+  auto grid = std::make_shared<const fno::ProcessGrid>(MPI_COMM_WORLD, grids.back());
+  fno::Fno<float> model(config, grid, 1, /*seed=*/1);
+  fno::read_model(target, MPI_COMM_WORLD, config, model.parameters());
+  const ParityReport r = fno::tools::check_torch_parity(source, model);
+  EXPECT_LE(r.output_rel, 1e-4);
+  EXPECT_LE(r.grad_input_rel, 1e-4);
+  EXPECT_LE(r.grad_params_rel_max, 1e-4) << r.worst_param;
+  MPI_Barrier(MPI_COMM_WORLD);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) std::remove(target.c_str());
+}
 
 }  // namespace
