@@ -982,13 +982,13 @@ ModelFileInfo read_model_info(const std::string& path, MPI_Comm comm) {
 
 template <class T>
 void read_model(const std::string& path, MPI_Comm comm, const FnoConfig& expected_config,
-                std::vector<Parameter<T>>& params, Normalizers<T>* normalizers) {
+                std::vector<Parameter<T>>& params, std::type_identity_t<Normalizers<T>>* normalizers) {
   read_file<T>(path, comm, expected_config, params, normalizers, nullptr);
 }
 
 template <class T>
 TrainingProgress read_checkpoint(const std::string& path, MPI_Comm comm, const FnoConfig& expected_config,
-                                 std::vector<Parameter<T>>& params, Normalizers<T>* normalizers,
+                                 std::vector<Parameter<T>>& params, std::type_identity_t<Normalizers<T>>* normalizers,
                                  AdamOptimizer<T>& optimizer) {
   return read_file<T>(path, comm, expected_config, params, normalizers, &optimizer);
 }

@@ -22,6 +22,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "fno_config.hpp"
@@ -101,13 +102,13 @@ ModelFileInfo read_model_info(const std::string& path, MPI_Comm comm);
 // ones as std::nullopt).
 template <class T>
 void read_model(const std::string& path, MPI_Comm comm, const FnoConfig& expected_config,
-                std::vector<Parameter<T>>& params, Normalizers<T>* normalizers = nullptr);
+                std::vector<Parameter<T>>& params, std::type_identity_t<Normalizers<T>>* normalizers = nullptr);
 
 // As read_model(), plus the optimizer state restored into `optimizer` (built for the same
 // parameter list) and the training progress returned. Throws if the file is not a checkpoint.
 template <class T>
 TrainingProgress read_checkpoint(const std::string& path, MPI_Comm comm, const FnoConfig& expected_config,
-                                 std::vector<Parameter<T>>& params, Normalizers<T>* normalizers,
+                                 std::vector<Parameter<T>>& params, std::type_identity_t<Normalizers<T>>* normalizers,
                                  AdamOptimizer<T>& optimizer);
 
 }  // namespace fno
