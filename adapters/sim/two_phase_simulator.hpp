@@ -15,6 +15,7 @@
 
 #include "cell_block.hpp"
 #include "simulator_config.hpp"
+#include "two_point_flux.hpp"
 
 namespace fno::sim {
 
@@ -73,6 +74,8 @@ class TwoPhaseSimulator {
   PetscErrorCode CreateInitialSaturation();
   PetscErrorCode CreatePressureSolver(bool options_from_command_line);
   PetscErrorCode CreateTimeStepper(bool options_from_command_line);
+  PetscErrorCode UpdateMobilities(Vec saturation);  // ghost exchange + per-cell mobilities
+  PetscErrorCode SolvePressure();
   PetscErrorCode AssemblePressureSystem();
   PetscErrorCode EvaluateSaturationRate(Vec rate);
   PetscErrorCode RightHandSide(PetscReal time, Vec saturation, Vec rate);
@@ -105,7 +108,8 @@ class TwoPhaseSimulator {
   double cumulative_outflow_ = 0;
   PetscInt step_count_ = 0, pressure_solves_ = 0, pressure_iterations_ = 0;
   PetscInt rhs_calls_since_pressure_ = 0;
-  std::vector<double> face_total_flux_;  // per owned cell, 2 * dim faces, m^3/s (c -> nb)
+  std::vector<double> face_total_flux_;
+  std::vector<CellMobility> mobility_;  // per ghosted cell, for the current saturation  // per owned cell, 2 * dim faces, m^3/s (c -> nb)
 };
 
 }  // namespace fno::sim

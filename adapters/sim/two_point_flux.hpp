@@ -22,18 +22,24 @@ struct FaceMobility {
   double Total() const { return brine + co2; }
 };
 
+// Mobilities (1/(Pa s)) of both phases in one cell.
+struct CellMobility {
+  double brine = 0, co2 = 0;
+};
+inline CellMobility MobilityAt(const FluidProperties& fluid, double co2_saturation) {
+  return {fluid.BrineMobility(co2_saturation), fluid.Co2Mobility(co2_saturation)};
+}
+
 // Face mobilities for the pressure equation: each phase upstream by its potential difference
 // evaluated with the previous pressure (lagged upwinding keeps the system linear and SPD).
-inline FaceMobility PressureFaceMobility(const FluidProperties& fluid, double s_cell, double s_neighbour,
+inline FaceMobility PressureFaceMobility(const CellMobility& cell, const CellMobility& neighbour,
                                          double brine_potential_drop, double co2_potential_drop) {
   // A zero drop (e.g. the first solve) averages both sides, so the face sees the same
   // mobility from either cell and the matrix stays symmetric.
-  auto upstream = [](double drop, double cell, double neighbour) {
-    return drop > 0 ? cell : drop < 0 ? neighbour : 0.5 * (cell + neighbour);
-  };
+  auto upstream = [](double drop, double a, double b) { return drop > 0 ? a : drop < 0 ? b : 0.5 * (a + b); };
   FaceMobility m;
-  m.brine = upstream(brine_potential_drop, fluid.BrineMobility(s_cell), fluid.BrineMobility(s_neighbour));
-  m.co2 = upstream(co2_potential_drop, fluid.Co2Mobility(s_cell), fluid.Co2Mobility(s_neighbour));
+  m.brine = upstream(brine_potential_drop, cell.brine, neighbour.brine);
+  m.co2 = upstream(co2_potential_drop, cell.co2, neighbour.co2);
   return m;
 }
 
@@ -43,24 +49,24 @@ inline FaceMobility PressureFaceMobility(const FluidProperties& fluid, double s_
 // The sign of F_n depends only on l_w and that of F_w only on l_n, and one of the two signs
 // is fixed by the signs of v and G, which resolves the upstream choice in closed form.
 // F_n + F_w = v for every choice, so the split never breaks the total-flux balance.
-inline double Co2Flux(const FluidProperties& fluid, double s_cell, double s_neighbour, double total_flux, double gravity_flux) {
+inline double Co2Flux(const CellMobility& cell, const CellMobility& neighbour, double total_flux, double gravity_flux) {
   const double v = total_flux, g = gravity_flux;
   double ln, lw;
   if (g >= 0) {
     if (v >= 0) {  // CO2 certainly flows c -> nb
-      ln = fluid.Co2Mobility(s_cell);
-      lw = fluid.BrineMobility(v - ln * g >= 0 ? s_cell : s_neighbour);
+      ln = cell.co2;
+      lw = v - ln * g >= 0 ? cell.brine : neighbour.brine;
     } else {  // brine certainly flows nb -> c
-      lw = fluid.BrineMobility(s_neighbour);
-      ln = fluid.Co2Mobility(v + lw * g >= 0 ? s_cell : s_neighbour);
+      lw = neighbour.brine;
+      ln = v + lw * g >= 0 ? cell.co2 : neighbour.co2;
     }
   } else {
     if (v > 0) {  // brine certainly flows c -> nb
-      lw = fluid.BrineMobility(s_cell);
-      ln = fluid.Co2Mobility(v + lw * g > 0 ? s_cell : s_neighbour);
+      lw = cell.brine;
+      ln = v + lw * g > 0 ? cell.co2 : neighbour.co2;
     } else {  // CO2 certainly flows nb -> c
-      ln = fluid.Co2Mobility(s_neighbour);
-      lw = fluid.BrineMobility(v - ln * g > 0 ? s_cell : s_neighbour);
+      ln = neighbour.co2;
+      lw = v - ln * g > 0 ? cell.brine : neighbour.brine;
     }
   }
   const double lt = ln + lw;
