@@ -1,6 +1,7 @@
 // fno-bench: petsc-fno's benchmarks. One JSON object per result line on stdout.
 //   fno-bench fft   -grid 128,128,64 -modes 12,12,8 -channels 20 -reps 5 [-precision float|double|both]
 //                   [-pgrid 2,1,1] [-peers no]
+//   fno-bench model -config 2dt-64 -mode fwd|train|both [-model M.h5] [-reps 5]
 //   fno-bench repartition -grid 128,24,8 -channels 20 -reps 10
 #include <mpi.h>
 
@@ -15,6 +16,7 @@
 namespace fno::bench {
 int run_fft_bench(Options& opt, MPI_Comm comm);
 int run_repartition_bench(Options& opt, MPI_Comm comm);
+int run_model_bench(Options& opt, MPI_Comm comm);
 void fftw_mpi_init_all();
 }  // namespace fno::bench
 
@@ -26,6 +28,9 @@ const char* kHelp =
     "         -grid n0,n1,...,nt (128,128,64)  -modes m0,m1,...,mt (12,12,8)  -channels C (20)\n"
     "         -reps R (5)  -precision float|double|both (float)  -pgrid p0,p1,... (slab: np,1,..)\n"
     "         -peers yes|no (yes)\n"
+    "  model  FNO forward and forward+backward (float32), peak RSS summed over ranks\n"
+    "         -config 2dt-64|2dt-128|3dt-32|3dt-64  -mode fwd|train|both (both)  -reps R (5)\n"
+    "         -model FILE (weights, e.g. from fno-import; default: seeded init)  -pgrid p0,p1[,p2]\n"
     "  repartition  one pencil transpose and back: packed buffers vs subarray datatypes\n"
     "         -grid n0,..,nk (128,24,8)  -channels C (20)  -reps R (10)\n"
     "Every rank runs one BLAS thread.\n";
@@ -50,6 +55,8 @@ int main(int argc, char** argv) {
       if (!rank) std::fputs(kHelp, stdout);
     } else if (kind == "fft") {
       rc = fno::bench::run_fft_bench(opt, MPI_COMM_WORLD);
+    } else if (kind == "model") {
+      rc = fno::bench::run_model_bench(opt, MPI_COMM_WORLD);
     } else if (kind == "repartition") {
       rc = fno::bench::run_repartition_bench(opt, MPI_COMM_WORLD);
     } else {
