@@ -251,6 +251,26 @@ void check_parameter_list(const std::vector<Parameter<T>>& params, const std::st
   }
 }
 
+// The hyperslabs of every distributed parameter must tile its global shape: their element
+// counts summed over the ranks equal the tensor's (overlaps would be written twice and
+// holes never). Identical outcome on every rank.
+template <class T>
+void require_exact_tiling(MPI_Comm comm, const std::string& context, const std::vector<Parameter<T>>& params) {
+  std::vector<std::int64_t> counts;
+  for (const auto& p : params) counts.push_back(p.replicated ? 0 : static_cast<std::int64_t>(p.value.size()));
+  if (!counts.empty())
+    FNO_MPI(MPI_Allreduce(MPI_IN_PLACE, counts.data(), static_cast<int>(counts.size()), MPI_INT64_T, MPI_SUM, comm));
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    if (params[k].replicated) continue;
+    std::int64_t global = 1;
+    for (Index e : params[k].global_shape) global *= e;
+    if (counts[k] != global)
+      throw Error(context + ": the ranks' hyperslabs of distributed parameter '" + params[k].name + "' hold " +
+                  std::to_string(counts[k]) + " elements together but the tensor " + shape_text(params[k].global_shape) +
+                  " has " + std::to_string(global) + "; they must tile it without overlap");
+  }
+}
+
 // ---- attributes ------------------------------------------------------------------------
 
 h5::Dataspace make_space(const std::vector<Index>& shape) {
@@ -809,6 +829,7 @@ void write_file(const std::string& path, MPI_Comm comm, const FnoConfig& config,
   });
   require_same_on_all_ranks(comm, context,
                             describe_request(config, params, &normalizers, optimizer, progress));
+  require_exact_tiling(comm, context, params);
 
   std::string temporary = rank == 0 ? temporary_name(path) : std::string();
   broadcast_string(comm, temporary, 0);

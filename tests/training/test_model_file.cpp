@@ -580,3 +580,17 @@ TEST_F(ModelFile, RanksMustDescribeTheSameModel) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ModelFile, DistributedHyperslabsMustTileTheTensor) {
+  if (size_of(MPI_COMM_WORLD) < 2) GTEST_SKIP() << "needs two ranks";
+  const std::string file = path("model.h5");
+  // Every rank claims the whole spectral weight: overlapping hyperslabs.
+  auto model = synthetic_model(MPI_COMM_SELF, {1}, seed_, true);
+  expect_same_error_everywhere(
+      file, [&] { fno::write_model(file, MPI_COMM_WORLD, synthetic_config(), model.params, {}); },
+      {"distributed parameter 'layers.0.spectral.weights'", "must tile it"});
+}
+
+}  // namespace
