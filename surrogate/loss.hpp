@@ -5,6 +5,9 @@
 // over the grid are completed with MPI_Allreduce over `comm`, so every rank gets the same
 // loss and the gradient of that loss with respect to its own block of the prediction.
 // Sums are accumulated in double for both float and double tensors.
+// With data parallelism (the samples of a batch split over groups of ranks), each group's
+// loss averages its own samples: pass grad_loss = local_batch / global_batch to backward()
+// to get the gradient of the mean over the global batch once gradients are sum-reduced.
 #pragma once
 #include <mpi.h>
 
