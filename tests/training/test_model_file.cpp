@@ -112,6 +112,17 @@ SyntheticModel synthetic_model(MPI_Comm comm, const std::vector<int>& process_di
   spectral.replicated = false;
   m.params.push_back(spectral);
   m.params.push_back(replicated("proj.fc2.bias", {c.out_channels}));
+  // A small distributed tensor split along its first axis: at np3 and np4 some ranks hold none of it.
+  Parameter<double> tiny;
+  tiny.name = "tiny.distributed";
+  tiny.global_shape = {2, 3};
+  const std::vector<Index> parts = fno::dmda_parts(2, size_of(comm));
+  Index start = 0;
+  for (int r = 0; r < rank_of(comm); ++r) start += parts[r];
+  tiny.local_start = {start, 0};
+  tiny.local_shape = {parts[rank_of(comm)], 3};
+  tiny.replicated = false;
+  m.params.push_back(tiny);
   for (std::size_t k = 0; k < m.params.size(); ++k) {
     auto& p = m.params[k];
     std::vector<Index> indices(static_cast<std::size_t>(fno::element_count(p.local_shape)));
@@ -236,7 +247,8 @@ TEST_F(ModelFile, RoundTripAcrossRankCountsAndPartitions) {
     EXPECT_EQ(info.version, 1);
     EXPECT_EQ(info.precision, "float64");
     EXPECT_EQ(info.parameter_names, (std::vector<std::string>{"layers.0.spectral.weights", "lift.bias",
-                                                              "lift.weight", "proj.fc2.bias"}));
+                                                              "lift.weight", "proj.fc2.bias",
+                                                              "tiny.distributed"}));
     EXPECT_TRUE(info.has_input_normalizer && info.has_output_normalizer);
     EXPECT_FALSE(info.has_checkpoint);
     const fno::FnoConfig config = fno::read_model_config(file, group.comm);
