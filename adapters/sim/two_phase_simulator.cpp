@@ -253,6 +253,7 @@ PetscErrorCode TwoPhaseSimulator::CreatePressureSolver(bool options_from_command
     MatNullSpace constants;
     PetscCall(MatNullSpaceCreate(comm_, PETSC_TRUE, 0, nullptr, &constants));
     PetscCall(MatSetNullSpace(pressure_matrix_, constants));
+    PetscCall(MatSetTransposeNullSpace(pressure_matrix_, constants));
     PetscCall(MatNullSpaceDestroy(&constants));
   }
   PetscCall(KSPCreate(comm_, &ksp_));
@@ -260,12 +261,13 @@ PetscErrorCode TwoPhaseSimulator::CreatePressureSolver(bool options_from_command
   // Defaults measured on the 64x64 benchmark slice (docs/simulator.md): one rank, a sparse
   // Cholesky factorization with nested-dissection ordering (3 ms per step, vs 9 ms for CG+GAMG
   // and 10 ms for CG+ICC(0), which needs ~120 iterations at this permeability contrast);
-  // several ranks, CG + GAMG warm-started from the previous pressure.
+  // several ranks or a closed (singular, pure-Neumann) system, CG + GAMG warm-started from
+  // the previous pressure.
   PetscMPIInt ranks;
   PetscCallMPI(MPI_Comm_size(comm_, &ranks));
   PC pc;
   PetscCall(KSPGetPC(ksp_, &pc));
-  if (ranks == 1) {
+  if (ranks == 1 && config_.open_sides.Any()) {
     PetscCall(KSPSetType(ksp_, KSPPREONLY));
     PetscCall(PCSetType(pc, PCCHOLESKY));
     PetscCall(PCFactorSetMatOrderingType(pc, MATORDERINGND));
