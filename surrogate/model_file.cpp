@@ -53,7 +53,7 @@ void checked_on_every_rank(MPI_Comm comm, F&& check) {
   std::string error;
   try {
     check();
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     error = e.what();
   }
   agree_on_error(comm, error);
@@ -677,6 +677,8 @@ ModelFileInfo inspect_collectively(const std::string& path, MPI_Comm comm, const
       info = inspect(path, request);
     } catch (const Error& e) {
       error = e.what();
+    } catch (const std::exception& e) {  // anything else must not leave the other ranks waiting
+      error = "model file '" + path + "': " + e.what();
     }
   }
   agree_on_error(comm, error);
@@ -846,6 +848,8 @@ void write_file(const std::string& path, MPI_Comm comm, const FnoConfig& config,
     write_contents(temporary, comm, config, params, normalizers, optimizer, progress, rng_state, options, context);
   } catch (const Error& e) {
     error = e.what();
+  } catch (const std::exception& e) {
+    error = context + ": " + e.what();
   }
   error = agreed_error(comm, error);  // also a barrier: every rank has closed the file
   if (error.empty() && rank == 0) {
@@ -971,6 +975,8 @@ TrainingProgress read_file(const std::string& path, MPI_Comm comm, const FnoConf
     if (!file.close()) throw Error(context + ": closing the file failed (" + h5::error_stack_text() + ")");
   } catch (const Error& e) {
     error = e.what();
+  } catch (const std::exception& e) {
+    error = context + ": " + e.what();
   }
   agree_on_error(comm, error);
   return progress;
