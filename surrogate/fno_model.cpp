@@ -170,7 +170,8 @@ void Fno<T>::forward(const T* input, T* output) {
 
 template <class T>
 void Fno<T>::backward(const T* d_output, T* d_input) {
-  FNO_CHECK(have_forward_, "backward needs a preceding forward");
+  FNO_CHECK(have_forward_, "backward needs a forward first (each backward consumes the saved activations)");
+  have_forward_ = false;
   const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
   const Index points = grid_points(), padded = padded_points();
   const Index channels = config_.in_channels + config_.ndim();
@@ -195,22 +196,23 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
   std::vector<T> du(static_cast<std::size_t>(b * width * points));
   const Index chunk = std::min<Index>(points, 2048);
   std::vector<T> h(static_cast<std::size_t>(config_.proj_width * chunk));
-  std::vector<T> g(h.size());
+  std::vector<T> g(h.size()), dg(h.size());
   for (Index n = 0; n < b; ++n)
     for (Index p0 = 0; p0 < points; p0 += chunk) {
       const Index count = std::min(chunk, points - p0);
       const T* u_chunk = u + n * width * points + p0;
       fc1_->forward(1, count, u_chunk, points, h.data(), count);
-      activation_forward(Activation::gelu, config_.proj_width * count, h.data(), g.data());
-      fc2_->backward(1, count, g.data(), count, d_output + n * config_.out_channels * points + p0, points, g.data(),
-                    count);
-      activation_backward(Activation::gelu, config_.proj_width * count, h.data(), g.data(), g.data());
-      fc1_->backward(1, count, u_chunk, points, g.data(), count, du.data() + n * width * points + p0, points);
+      gelu_with_derivative(config_.proj_width * count, h.data(), g.data(), h.data());  // h <- GELU'(h)
+      fc2_->backward(1, count, g.data(), count, d_output + n * config_.out_channels * points + p0, points, dg.data(),
+                     count);
+      for (Index i = 0; i < config_.proj_width * count; ++i) dg[static_cast<std::size_t>(i)] *= h[static_cast<std::size_t>(i)];
+      fc1_->backward(1, count, u_chunk, points, dg.data(), count, du.data() + n * width * points + p0, points);
     }
   cropped.clear();
   cropped.shrink_to_fit();
   h = {};
   g = {};
+  dg = {};
 
   // Fourier blocks backward: dv_L -> dv_0.
   std::vector<T> dv, dv_next(static_cast<std::size_t>(b * width * padded));
@@ -223,11 +225,13 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
   du = {};
   for (int l = config_.layers - 1; l >= 0; --l) {
     const auto ul = static_cast<std::size_t>(l);
-    if (l < config_.layers - 1)  // dz_l = dv_{l+1} · GELU'(z_l)
-      activation_backward(Activation::gelu, b * width * padded, hidden_[ul].data(), dv.data(), dv.data());
+    if (l < config_.layers - 1) {  // dz_l = dv_{l+1} · GELU'(z_l), the slope left in hidden_[l] below
+      const T* slope = hidden_[ul].data();
+      for (std::size_t i = 0; i < dv.size(); ++i) dv[i] *= slope[i];
+    }
     const T* v = lifted_.data();
-    if (l > 0) {
-      activation_forward(Activation::gelu, b * width * padded, hidden_[ul - 1].data(), work_.data());
+    if (l > 0) {  // v_l = GELU(z_{l-1}); z_{l-1} is replaced by GELU'(z_{l-1}) for the next step
+      gelu_with_derivative(b * width * padded, hidden_[ul - 1].data(), work_.data(), hidden_[ul - 1].data());
       v = work_.data();
     }
     spectral_[ul].backward(dv.data(), dv_next.data());

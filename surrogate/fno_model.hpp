@@ -51,7 +51,8 @@ class Fno {
   // input [batch][in][local grid] -> output [batch][out][local grid]; keeps what backward needs.
   void forward(const T* input, T* output);
   // d_output [batch][out][local grid] -> d_input [batch][in][local grid] (skipped when null);
-  // accumulates every parameter's gradient. Needs the preceding forward.
+  // accumulates every parameter's gradient. Consumes what the preceding forward saved (as
+  // PyTorch frees its graph): each backward needs its own forward.
   void backward(const T* d_output, T* d_input);
 
   // In golden param_keys order: lift, then per layer spectral weights, pointwise weight and

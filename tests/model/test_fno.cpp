@@ -256,7 +256,11 @@ TEST(Fno, GradientsAccumulateUntilZeroGrad) {
   run_model(model, y, dx, 71);
   std::vector<std::vector<double>> once;
   for (const auto& p : model.parameters()) once.push_back(p.grad);
+  // Each backward consumes its forward's saved activations.
+  EXPECT_THROW(model.backward(y.data(), nullptr), fno::Error);
+  const std::vector<double> x = fno::test::random_real<double>(model.input_layout(), 71);
   const std::vector<double> w = fno::test::random_real<double>(model.output_layout(), 72);
+  model.forward(x.data(), y.data());
   model.backward(w.data(), nullptr);  // no input gradient wanted
   for (std::size_t k = 0; k < once.size(); ++k)
     for (std::size_t i = 0; i < once[k].size(); ++i)
