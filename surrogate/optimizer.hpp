@@ -92,7 +92,9 @@ void zero_grads(std::vector<Parameter<T>>& params);
 
 // Global L2 norm of all gradients: replicated parameters counted once (rank 0's copy),
 // distributed parameters' squared norms summed over the ranks of comm (their hyperslabs
-// must not overlap). Collective; the same value on every rank.
+// must not overlap). `comm` is the communicator the distributed parameters are split over
+// (the model's grid communicator), not a data-parallel one whose groups hold copies.
+// Collective; the same value on every rank.
 template <class T>
 double global_grad_norm(const std::vector<Parameter<T>>& params, MPI_Comm comm);
 
