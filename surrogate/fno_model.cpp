@@ -156,7 +156,7 @@ void Fno<T>::forward(const T* input, T* output) {
     crop_time(b * width * points / nt, nt, pad, hidden_.back().data(), unpadded.data());
     u = unpadded.data();
   }
-  const Index chunk = std::min<Index>(points, 2048);
+  const Index chunk = std::min<Index>(points, 512);
   std::vector<T> h(static_cast<std::size_t>(config_.proj_width * chunk));
   for (Index n = 0; n < b; ++n)
     for (Index p0 = 0; p0 < points; p0 += chunk) {
@@ -194,7 +194,7 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
     u = cropped.data();
   }
   std::vector<T> du(static_cast<std::size_t>(b * width * points));
-  const Index chunk = std::min<Index>(points, 2048);
+  const Index chunk = std::min<Index>(points, 512);
   std::vector<T> h(static_cast<std::size_t>(config_.proj_width * chunk));
   std::vector<T> g(h.size()), dg(h.size());
   for (Index n = 0; n < b; ++n)
