@@ -221,7 +221,14 @@ PetscErrorCode RunProgram() {
 
 int main(int argc, char** argv) {
   PetscCall(PetscInitialize(&argc, &argv, nullptr, help));
-  PetscCall(RunProgram());
+  // Input errors are raised collectively. Rank 0 prints PETSc's message; the other ranks
+  // return the error instead of PETSc's default (sleep 10 s, then exit(0)), so every rank
+  // reports and exits non-zero.
+  PetscMPIInt rank;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  if (rank != 0) PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr));
+  const PetscErrorCode error = RunProgram();
+  if (error) std::fprintf(stderr, "[rank %d] fno-gen: stopped with PETSc error %d (message above)\n", (int)rank, (int)error);
   PetscCall(PetscFinalize());
-  return 0;
+  return error ? 1 : 0;
 }

@@ -117,10 +117,12 @@ std::string ReadStringAttribute(hid_t object, const std::string& name) {
   attribute.Check("open attribute " + name);
   H5Id stored = H5Type(H5Aget_type(attribute.get()));
   if (H5Tget_class(stored.get()) != H5T_STRING) return "";
+  const H5T_cset_t charset = H5Tget_cset(stored.get());  // h5py writes UTF-8 strings
   if (H5Tis_variable_str(stored.get()) > 0) {
     char* text = nullptr;
     H5Id memory = H5Type(H5Tcopy(H5T_C_S1));
     H5Tset_size(memory.get(), H5T_VARIABLE);
+    H5Tset_cset(memory.get(), charset);
     H5Require(H5Aread(attribute.get(), memory.get(), &text), "read attribute " + name);
     std::string value = text ? text : "";
     H5free_memory(text);
@@ -130,6 +132,7 @@ std::string ReadStringAttribute(hid_t object, const std::string& name) {
   std::string value(size, '\0');
   H5Id memory = H5Type(H5Tcopy(H5T_C_S1));
   H5Tset_size(memory.get(), size);
+  H5Tset_cset(memory.get(), charset);
   H5Require(H5Aread(attribute.get(), memory.get(), value.data()), "read attribute " + name);
   return value.substr(0, value.find('\0'));
 }
