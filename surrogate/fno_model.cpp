@@ -121,23 +121,22 @@ void Fno<T>::forward(const T* input, T* output) {
   const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
   const Index points = grid_points(), padded = padded_points();
   const Index channels = config_.in_channels + config_.ndim();
+  const auto hidden_size = static_cast<std::size_t>(b * width * padded);
+  work_.resize(hidden_size);  // scratch: unpadded lift, v_l, cropped u
 
   // Lifting: a = [x, coordinates], v_0 = pad_t(P a).
   features_.resize(static_cast<std::size_t>(b * channels * points));
   append_coordinates(input_layout_, b, config_.in_channels, input, features_.data());
-  lifted_.resize(static_cast<std::size_t>(b * width * padded));
-  std::vector<T> unpadded;
+  lifted_.resize(hidden_size);
   if (pad > 0) {
-    unpadded.resize(static_cast<std::size_t>(b * width * points));
-    lift_->forward(b, points, features_.data(), points, unpadded.data(), points);
-    pad_time(b * width * points / nt, nt, pad, unpadded.data(), lifted_.data());
+    lift_->forward(b, points, features_.data(), points, work_.data(), points);
+    pad_time(b * width * points / nt, nt, pad, work_.data(), lifted_.data());
   } else {
     lift_->forward(b, points, features_.data(), points, lifted_.data(), points);
   }
 
   // Fourier blocks: z_l = SpectralConv(v_l) + W v_l + bias.
   hidden_.resize(static_cast<std::size_t>(config_.layers));
-  work_.resize(static_cast<std::size_t>(b * width * padded));
   for (int l = 0; l < config_.layers; ++l) {
     const T* v = lifted_.data();
     if (l > 0) {
@@ -145,7 +144,7 @@ void Fno<T>::forward(const T* input, T* output) {
       v = work_.data();
     }
     std::vector<T>& z = hidden_[static_cast<std::size_t>(l)];
-    z.resize(static_cast<std::size_t>(b * width * padded));
+    z.resize(hidden_size);
     spectral_[static_cast<std::size_t>(l)].forward(v, z.data());
     pointwise_[static_cast<std::size_t>(l)].forward(b, padded, v, padded, z.data(), padded, /*accumulate=*/true);
   }
@@ -153,17 +152,18 @@ void Fno<T>::forward(const T* input, T* output) {
   // Projection, in chunks of points so that the proj_width-channel hidden layer stays small.
   const T* u = hidden_.back().data();
   if (pad > 0) {
-    crop_time(b * width * points / nt, nt, pad, hidden_.back().data(), unpadded.data());
-    u = unpadded.data();
+    crop_time(b * width * points / nt, nt, pad, hidden_.back().data(), work_.data());
+    u = work_.data();
   }
-  const Index chunk = std::min<Index>(points, 512);
-  std::vector<T> h(static_cast<std::size_t>(config_.proj_width * chunk));
+  const Index chunk = std::min<Index>(points, projection_chunk);
+  proj_hidden_.resize(static_cast<std::size_t>(config_.proj_width * chunk));
+  T* h = proj_hidden_.data();
   for (Index n = 0; n < b; ++n)
     for (Index p0 = 0; p0 < points; p0 += chunk) {
       const Index count = std::min(chunk, points - p0);
-      fc1_->forward(1, count, u + n * width * points + p0, points, h.data(), count);
-      activation_forward(Activation::gelu, config_.proj_width * count, h.data(), h.data());
-      fc2_->forward(1, count, h.data(), count, output + n * config_.out_channels * points + p0, points);
+      fc1_->forward(1, count, u + n * width * points + p0, points, h, count);
+      activation_forward(Activation::gelu, config_.proj_width * count, h, h);
+      fc2_->forward(1, count, h, count, output + n * config_.out_channels * points + p0, points);
     }
   have_forward_ = true;
 }
@@ -175,6 +175,7 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
   const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
   const Index points = grid_points(), padded = padded_points();
   const Index channels = config_.in_channels + config_.ndim();
+  const auto hidden_size = static_cast<std::size_t>(b * width * padded);
 
   // This backward's replicated gradients are accumulated from zero, reduced, then added
   // to what the parameters held before.
@@ -185,72 +186,67 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
       std::fill(p->grad.begin(), p->grad.end(), T(0));
     }
 
+  // Two gradient buffers of the hidden size, kept between calls (no page faults per step).
+  grad_a_.resize(hidden_size);
+  grad_b_.resize(hidden_size);
+  T* dv = grad_a_.data();       // gradient flowing backwards
+  T* dv_next = grad_b_.data();  // the next one / scratch
+
   // Projection backward (recomputing its hidden layer chunk by chunk): du.
-  std::vector<T> cropped;
   const T* u = hidden_.back().data();
   if (pad > 0) {
-    cropped.resize(static_cast<std::size_t>(b * width * points));
-    crop_time(b * width * points / nt, nt, pad, hidden_.back().data(), cropped.data());
-    u = cropped.data();
+    crop_time(b * width * points / nt, nt, pad, hidden_.back().data(), work_.data());
+    u = work_.data();
   }
-  std::vector<T> du(static_cast<std::size_t>(b * width * points));
-  const Index chunk = std::min<Index>(points, 512);
-  std::vector<T> h(static_cast<std::size_t>(config_.proj_width * chunk));
-  std::vector<T> g(h.size()), dg(h.size());
+  T* du = pad > 0 ? dv_next : dv;
+  const Index chunk = std::min<Index>(points, projection_chunk);
+  const auto chunk_size = static_cast<std::size_t>(config_.proj_width * chunk);
+  proj_hidden_.resize(3 * chunk_size);
+  T* h = proj_hidden_.data();
+  T* g = h + chunk_size;
+  T* dg = g + chunk_size;
   for (Index n = 0; n < b; ++n)
     for (Index p0 = 0; p0 < points; p0 += chunk) {
       const Index count = std::min(chunk, points - p0);
       const T* u_chunk = u + n * width * points + p0;
-      fc1_->forward(1, count, u_chunk, points, h.data(), count);
-      gelu_with_derivative(config_.proj_width * count, h.data(), g.data(), h.data());  // h <- GELU'(h)
-      fc2_->backward(1, count, g.data(), count, d_output + n * config_.out_channels * points + p0, points, dg.data(),
-                     count);
-      for (Index i = 0; i < config_.proj_width * count; ++i) dg[static_cast<std::size_t>(i)] *= h[static_cast<std::size_t>(i)];
-      fc1_->backward(1, count, u_chunk, points, dg.data(), count, du.data() + n * width * points + p0, points);
+      fc1_->forward(1, count, u_chunk, points, h, count);
+      gelu_with_derivative(config_.proj_width * count, h, g, h);  // h <- GELU'(h)
+      fc2_->backward(1, count, g, count, d_output + n * config_.out_channels * points + p0, points, dg, count);
+      for (Index i = 0; i < config_.proj_width * count; ++i) dg[i] *= h[i];
+      fc1_->backward(1, count, u_chunk, points, dg, count, du + n * width * points + p0, points);
     }
-  cropped.clear();
-  cropped.shrink_to_fit();
-  h = {};
-  g = {};
-  dg = {};
+  if (pad > 0) pad_time(b * width * points / nt, nt, pad, du, dv);
 
   // Fourier blocks backward: dv_L -> dv_0.
-  std::vector<T> dv, dv_next(static_cast<std::size_t>(b * width * padded));
-  if (pad > 0) {
-    dv.resize(static_cast<std::size_t>(b * width * padded));
-    pad_time(b * width * points / nt, nt, pad, du.data(), dv.data());
-  } else {
-    dv = std::move(du);
-  }
-  du = {};
   for (int l = config_.layers - 1; l >= 0; --l) {
     const auto ul = static_cast<std::size_t>(l);
     if (l < config_.layers - 1) {  // dz_l = dv_{l+1} · GELU'(z_l), the slope left in hidden_[l] below
       const T* slope = hidden_[ul].data();
-      for (std::size_t i = 0; i < dv.size(); ++i) dv[i] *= slope[i];
+      for (std::size_t i = 0; i < hidden_size; ++i) dv[i] *= slope[i];
     }
     const T* v = lifted_.data();
     if (l > 0) {  // v_l = GELU(z_{l-1}); z_{l-1} is replaced by GELU'(z_{l-1}) for the next step
       gelu_with_derivative(b * width * padded, hidden_[ul - 1].data(), work_.data(), hidden_[ul - 1].data());
       v = work_.data();
     }
-    spectral_[ul].backward(dv.data(), dv_next.data());
-    pointwise_[ul].backward(b, padded, v, padded, dv.data(), padded, dv_next.data(), padded, /*accumulate_dx=*/true);
+    spectral_[ul].backward(dv, dv_next);
+    pointwise_[ul].backward(b, padded, v, padded, dv, padded, dv_next, padded, /*accumulate_dx=*/true);
     std::swap(dv, dv_next);
   }
-  dv_next = {};
 
   // Lifting backward.
-  std::vector<T> d_lifted;
-  const T* dl = dv.data();
+  const T* dl = dv;
   if (pad > 0) {
-    d_lifted.resize(static_cast<std::size_t>(b * width * points));
-    crop_time(b * width * points / nt, nt, pad, dv.data(), d_lifted.data());
-    dl = d_lifted.data();
+    crop_time(b * width * points / nt, nt, pad, dv, dv_next);
+    dl = dv_next;
   }
-  std::vector<T> d_features(d_input ? static_cast<std::size_t>(b * channels * points) : 0);
-  lift_->backward(b, points, features_.data(), points, dl, points, d_input ? d_features.data() : nullptr, points);
-  if (d_input) data_channels_of(input_layout_, b, config_.in_channels, d_features.data(), d_input);
+  if (d_input) {
+    grad_features_.resize(static_cast<std::size_t>(b * channels * points));
+    lift_->backward(b, points, features_.data(), points, dl, points, grad_features_.data(), points);
+    data_channels_of(input_layout_, b, config_.in_channels, grad_features_.data(), d_input);
+  } else {
+    lift_->backward(b, points, features_.data(), points, dl, points, nullptr, points);
+  }
 
   reduce_gradients(earlier);
 }
