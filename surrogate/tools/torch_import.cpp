@@ -105,17 +105,56 @@ std::vector<Index> corner_shape(const FnoConfig& c) {
   return s;
 }
 
-// Calls visit(corner, corner_offset, local_offset) for every element of this rank's slice
-// of our spectral weight tensor.
-template <class T, class Visit>
-void for_each_spectral_element(const FnoConfig& c, const Parameter<T>& p, Visit&& visit) {
+std::string corner_key(const std::string& name, Index corner) { return name + "." + std::to_string(corner); }
+
+// The part of PyTorch's corner tensors that this rank's slice of our spectral weights
+// covers: per corner a box [start, start + count) of the corner tensor (count 0: none).
+struct CornerBox {
+  std::vector<Index> start, count;
+  bool empty() const { return element_count(count) == 0; }
+};
+
+template <class T>
+std::vector<CornerBox> corner_boxes(const FnoConfig& c, const Parameter<T>& p) {
   const int d = c.ndim();
-  const std::vector<Index> corner = corner_shape(c);
+  const Index corners = Index{1} << (d - 1);
+  const std::vector<Index> shape = corner_shape(c);
+  std::vector<CornerBox> boxes(static_cast<std::size_t>(corners));
+  for (Index k = 0; k < corners; ++k) {
+    CornerBox& box = boxes[static_cast<std::size_t>(k)];
+    box.start.assign(shape.size(), 0);
+    box.count = shape;
+    for (int a = 0; a < d; ++a) {
+      const auto axis = static_cast<std::size_t>(a + 2);
+      const Index lo = p.local_start[axis], hi = lo + p.local_shape[axis];
+      Index first = lo, last = hi;  // in our index space
+      Index shift = 0;
+      if (a < d - 1) {
+        const Index m = c.modes[static_cast<std::size_t>(a)];
+        const bool high = (k >> a) & 1;
+        shift = high ? m : 0;
+        first = std::max(lo, shift);
+        last = std::min(hi, shift + m);
+      }
+      box.start[axis] = first - shift;
+      box.count[axis] = std::max<Index>(0, last - first);
+    }
+  }
+  return boxes;
+}
+
+// Calls visit(corner, offset in that corner's box, local_offset) for every element of this
+// rank's slice of our spectral weight tensor.
+template <class T, class Visit>
+void for_each_spectral_element(const FnoConfig& c, const Parameter<T>& p, const std::vector<CornerBox>& boxes,
+                               Visit&& visit) {
+  const int d = c.ndim();
   const std::size_t rank = p.global_shape.size();
   std::vector<Index> stride(rank, 1);
   for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * p.global_shape[a + 1];
+  std::vector<Index> golden(rank);
   for_each_in_hyperslab(p.global_shape, p.local_start, p.local_shape, [&](Index global, Index local) {
-    Index rest = global, corner_index = 0, offset = 0;
+    Index rest = global, corner_index = 0;
     for (std::size_t a = 0; a < rank; ++a) {
       Index i = rest / stride[a];
       rest %= stride[a];
@@ -124,13 +163,29 @@ void for_each_spectral_element(const FnoConfig& c, const Parameter<T>& p, Visit&
         corner_index |= Index{1} << axis;
         i -= c.modes[static_cast<std::size_t>(axis)];
       }
-      offset = offset * corner[a] + i;
+      golden[a] = i;
     }
+    const CornerBox& box = boxes[static_cast<std::size_t>(corner_index)];
+    Index offset = 0;
+    for (std::size_t a = 0; a < rank; ++a) offset = offset * box.count[a] + (golden[a] - box.start[a]);
     visit(corner_index, offset, local);
   });
 }
 
-std::string corner_key(const std::string& name, Index corner) { return name + "." + std::to_string(corner); }
+// Each corner's box of dataset group/<name>.k (empty boxes are not read).
+template <class T>
+std::vector<std::vector<double>> read_corner_boxes(hid_t file, const std::string& path, const std::string& group,
+                                                   const FnoConfig& c, const Parameter<T>& p,
+                                                   const std::vector<CornerBox>& boxes) {
+  std::vector<std::vector<double>> data;
+  for (std::size_t k = 0; k < boxes.size(); ++k) {
+    const std::string name = group + corner_key(p.name, static_cast<Index>(k));
+    FNO_CHECK(dataset_shape(file, path, name) == corner_shape(c), path, ": /", name, " has an unexpected shape");
+    data.push_back(boxes[k].empty() ? std::vector<double>{} : read_slab(file, path, name, boxes[k].start, boxes[k].count));
+  }
+  return data;
+}
+
 
 // Our [1][C][local grid] block <- golden [1, n.., C] hyperslab (channels last).
 std::vector<double> read_channels_last(hid_t file, const std::string& path, const std::string& name,
@@ -200,13 +255,11 @@ template <class T>
 void load_torch_parameters(const std::string& path, Fno<T>& model) {
   H5Handle file = open_read_only(path);
   const FnoConfig& c = model.config();
-  const Index corners = Index{1} << (c.ndim() - 1);
   for (Parameter<T>& p : model.parameters()) {
     if (is_spectral(p.name)) {
-      std::vector<std::vector<double>> corner;
-      for (Index k = 0; k < corners; ++k)
-        corner.push_back(read_whole(file.get(), path, "params/" + corner_key(p.name, k), corner_shape(c)));
-      for_each_spectral_element(c, p, [&](Index k, Index offset, Index local) {
+      const std::vector<CornerBox> boxes = corner_boxes(c, p);
+      const std::vector<std::vector<double>> corner = read_corner_boxes(file.get(), path, "params/", c, p, boxes);
+      for_each_spectral_element(c, p, boxes, [&](Index k, Index offset, Index local) {
         p.value[static_cast<std::size_t>(local)] = static_cast<T>(corner[static_cast<std::size_t>(k)][static_cast<std::size_t>(offset)]);
       });
     } else {
@@ -242,11 +295,10 @@ ParityReport check_torch_parity(const std::string& path, Fno<T>& model) {
   const Index corners = Index{1} << (c.ndim() - 1);
   for (Parameter<T>& p : model.parameters()) {
     if (is_spectral(p.name)) {
-      std::vector<std::vector<double>> reference;
-      for (Index k = 0; k < corners; ++k)
-        reference.push_back(read_whole(f, path, "f64/grads/" + corner_key(p.name, k), corner_shape(c)));
+      const std::vector<CornerBox> boxes = corner_boxes(c, p);
+      const std::vector<std::vector<double>> reference = read_corner_boxes(f, path, "f64/grads/", c, p, boxes);
       std::vector<double> diff(static_cast<std::size_t>(corners), 0.0), ref(diff.size(), 0.0);
-      for_each_spectral_element(c, p, [&](Index k, Index offset, Index local) {
+      for_each_spectral_element(c, p, boxes, [&](Index k, Index offset, Index local) {
         const double g = reference[static_cast<std::size_t>(k)][static_cast<std::size_t>(offset)];
         const auto kk = static_cast<std::size_t>(k);
         diff[kk] = std::max(diff[kk], std::abs(static_cast<double>(p.grad[static_cast<std::size_t>(local)]) - g));
