@@ -117,7 +117,7 @@ void Fno<T>::zero_grad() {
 }
 
 template <class T>
-void Fno<T>::forward(const T* input, T* output) {
+void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
   const Index points = grid_points(), padded = padded_points();
   const Index channels = config_.in_channels + config_.ndim();
@@ -136,23 +136,26 @@ void Fno<T>::forward(const T* input, T* output) {
   }
 
   // Fourier blocks: z_l = SpectralConv(v_l) + W v_l + bias.
-  hidden_.resize(static_cast<std::size_t>(config_.layers));
+  // Inference keeps only z_{l-1} and z_l (alternating between two buffers).
+  const int stored = keep_for_backward ? config_.layers : std::min(config_.layers, 2);
+  if (static_cast<int>(hidden_.size()) < stored) hidden_.resize(static_cast<std::size_t>(stored));
+  auto z_of = [&](int l) -> std::vector<T>& { return hidden_[static_cast<std::size_t>(l % stored)]; };
   for (int l = 0; l < config_.layers; ++l) {
     const T* v = lifted_.data();
     if (l > 0) {
-      activation_forward(Activation::gelu, b * width * padded, hidden_[l - 1].data(), work_.data());
+      activation_forward(Activation::gelu, b * width * padded, z_of(l - 1).data(), work_.data());
       v = work_.data();
     }
-    std::vector<T>& z = hidden_[static_cast<std::size_t>(l)];
+    std::vector<T>& z = z_of(l);
     z.resize(hidden_size);
     spectral_[static_cast<std::size_t>(l)].forward(v, z.data());
     pointwise_[static_cast<std::size_t>(l)].forward(b, padded, v, padded, z.data(), padded, /*accumulate=*/true);
   }
 
   // Projection, in chunks of points so that the proj_width-channel hidden layer stays small.
-  const T* u = hidden_.back().data();
+  const T* u = z_of(config_.layers - 1).data();
   if (pad > 0) {
-    crop_time(b * width * points / nt, nt, pad, hidden_.back().data(), work_.data());
+    crop_time(b * width * points / nt, nt, pad, u, work_.data());
     u = work_.data();
   }
   const Index chunk = std::min<Index>(points, projection_chunk);
@@ -165,7 +168,7 @@ void Fno<T>::forward(const T* input, T* output) {
       activation_forward(Activation::gelu, config_.proj_width * count, h, h);
       fc2_->forward(1, count, h, count, output + n * config_.out_channels * points + p0, points);
     }
-  have_forward_ = true;
+  have_forward_ = keep_for_backward;
 }
 
 template <class T>
@@ -176,6 +179,7 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
   const Index points = grid_points(), padded = padded_points();
   const Index channels = config_.in_channels + config_.ndim();
   const auto hidden_size = static_cast<std::size_t>(b * width * padded);
+  const std::vector<T>& last = hidden_[static_cast<std::size_t>(config_.layers - 1)];
 
   // This backward's replicated gradients are accumulated from zero, reduced, then added
   // to what the parameters held before.
@@ -193,9 +197,9 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
   T* dv_next = grad_b_.data();  // the next one / scratch
 
   // Projection backward (recomputing its hidden layer chunk by chunk): du.
-  const T* u = hidden_.back().data();
+  const T* u = last.data();
   if (pad > 0) {
-    crop_time(b * width * points / nt, nt, pad, hidden_.back().data(), work_.data());
+    crop_time(b * width * points / nt, nt, pad, last.data(), work_.data());
     u = work_.data();
   }
   T* du = pad > 0 ? dv_next : dv;

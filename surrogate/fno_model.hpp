@@ -48,8 +48,10 @@ class Fno {
   // (re, im ~ U(0, 1) / (in·out)).
   void initialize(std::uint64_t seed);
 
-  // input [batch][in][local grid] -> output [batch][out][local grid]; keeps what backward needs.
-  void forward(const T* input, T* output);
+  // input [batch][in][local grid] -> output [batch][out][local grid]. With
+  // keep_for_backward (the default) it keeps what backward needs; without (inference) only
+  // two hidden tensors are alive at a time and backward is not allowed until the next forward.
+  void forward(const T* input, T* output, bool keep_for_backward = true);
   // d_output [batch][out][local grid] -> d_input [batch][in][local grid] (skipped when null);
   // accumulates every parameter's gradient. Consumes what the preceding forward saved (as
   // PyTorch frees its graph): each backward needs its own forward.

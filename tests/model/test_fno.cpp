@@ -271,6 +271,24 @@ TEST(Fno, GradientsAccumulateUntilZeroGrad) {
     for (double g : p.grad) EXPECT_EQ(g, 0.0);
 }
 
+// Inference (nothing kept for backward) computes the same output as a training forward.
+TEST(Fno, InferenceForwardMatchesTrainingForward) {
+  for (int layers : {1, 2, 3}) {
+    FnoConfig config = config_2d_plus_time();
+    config.layers = layers;
+    auto grid = std::make_shared<const fno::ProcessGrid>(MPI_COMM_WORLD, factorizations(world_size(), 2).front());
+    fno::Fno<double> model(config, grid, 2, 4);
+    const std::vector<double> x = fno::test::random_real<double>(model.input_layout(), 91);
+    std::vector<double> trained(static_cast<std::size_t>(model.output_layout().local_count())), inferred(trained.size());
+    model.forward(x.data(), inferred.data(), /*keep_for_backward=*/false);
+    EXPECT_THROW(model.backward(inferred.data(), nullptr), fno::Error);
+    model.forward(x.data(), trained.data());
+    EXPECT_EQ(trained, inferred) << layers << " layers";
+    model.forward(x.data(), inferred.data(), /*keep_for_backward=*/false);
+    EXPECT_EQ(trained, inferred) << layers << " layers, after a training forward";
+  }
+}
+
 // Data parallelism: every rank holds a whole replica and its own sample; with the
 // data-parallel communicator set, each replica's gradients are the sum over all samples.
 TEST(Fno, DataParallelReductionSumsReplicas) {
