@@ -261,13 +261,13 @@ PetscErrorCode TwoPhaseSimulator::CreatePressureSolver(bool options_from_command
   // Defaults measured on the 64x64 benchmark slice (docs/simulator.md): one rank, a sparse
   // Cholesky factorization with nested-dissection ordering (3 ms per step, vs 9 ms for CG+GAMG
   // and 10 ms for CG+ICC(0), which needs ~120 iterations at this permeability contrast);
-  // several ranks or a closed (singular, pure-Neumann) system, CG + GAMG warm-started from
-  // the previous pressure.
+  // several ranks, 3D grids (Cholesky fill grows too fast) or a closed (singular,
+  // pure-Neumann) system, CG + GAMG warm-started from the previous pressure.
   PetscMPIInt ranks;
   PetscCallMPI(MPI_Comm_size(comm_, &ranks));
   PC pc;
   PetscCall(KSPGetPC(ksp_, &pc));
-  if (ranks == 1 && config_.open_sides.Any()) {
+  if (ranks == 1 && config_.open_sides.Any() && config_.grid.Dimension() == 2) {
     PetscCall(KSPSetType(ksp_, KSPPREONLY));
     PetscCall(PCSetType(pc, PCCHOLESKY));
     PetscCall(PCFactorSetMatOrderingType(pc, MATORDERINGND));
