@@ -100,6 +100,34 @@ TEST(Fno, ParametersInGoldenOrder) {
   }
 }
 
+TEST(Fno, RejectsInvalidConfigurations) {
+  auto grid = std::make_shared<const fno::ProcessGrid>(MPI_COMM_SELF, std::vector<int>{1, 1});
+  auto expect_error = [&](FnoConfig c, const char* what) {
+    try {
+      fno::Fno<double> model(c, grid, 1);
+      ADD_FAILURE() << "no error for " << what;
+    } catch (const fno::Error& e) {
+      SUCCEED() << e.what();
+    }
+  };
+  FnoConfig c = config_2d_plus_time();
+  c.space_dims = 1;
+  expect_error(c, "one space axis");
+  c = config_2d_plus_time();
+  c.grid = {10, 9};
+  expect_error(c, "two grid extents for three axes");
+  c = config_2d_plus_time();
+  c.modes = {6, 2, 3};  // 2·6 > 10
+  expect_error(c, "too many space modes");
+  c = config_2d_plus_time();
+  c.modes = {3, 2, 7};  // time 8 + padding 2 allows 6
+  expect_error(c, "too many time modes");
+  c = config_2d_plus_time();
+  c.width = 0;
+  expect_error(c, "zero width");
+  EXPECT_THROW(fno::Fno<double>(config_2d_plus_time(), grid, 0), fno::Error);
+}
+
 // Central differences of L = <model(x), w> along a random direction, for the input and
 // every parameter, against the hand-written backward.
 void check_gradients(const FnoConfig& config, const std::vector<int>& dims) {
