@@ -40,10 +40,24 @@ double uniform01(std::mt19937_64& gen) { return static_cast<double>(gen() >> 11)
 
 template <class T>
 void fill_uniform(std::mt19937_64& gen, Parameter<T>& p, double low, double high) {
-  // Draw the global tensor, keep the local hyperslab.
-  std::vector<T> global(static_cast<std::size_t>(element_count(p.global_shape)));
-  for (T& v : global) v = static_cast<T>(low + (high - low) * uniform01(gen));
-  extract_hyperslab(p.global_shape, p.local_start, p.local_shape, global.data(), p.value.data());
+  // Every element of the global tensor is drawn in C order, so the values do not depend on
+  // the partition; this rank keeps those inside its hyperslab (in C order as well) without
+  // ever holding the global tensor.
+  const std::size_t rank = p.global_shape.size();
+  const Index total = element_count(p.global_shape);
+  std::vector<Index> index(rank, 0);
+  Index kept = 0;
+  for (Index g = 0; g < total; ++g) {
+    const T value = static_cast<T>(low + (high - low) * uniform01(gen));
+    bool inside = true;
+    for (std::size_t a = 0; a < rank; ++a)
+      inside = inside && index[a] >= p.local_start[a] && index[a] < p.local_start[a] + p.local_shape[a];
+    if (inside) p.value[static_cast<std::size_t>(kept++)] = value;
+    for (std::size_t a = rank; a-- > 0;) {
+      if (++index[a] < p.global_shape[a]) break;
+      index[a] = 0;
+    }
+  }
 }
 
 }  // namespace
@@ -82,6 +96,7 @@ Fno<T>::Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, In
   std::size_t at = 2;
   for (int l = 0; l < config.layers; ++l, at += 3) {
     spectral_.emplace_back(params_[at], batch, fft_, fft_);
+    if (l > 0) spectral_.back().share_scratch(spectral_.front());
     pointwise_.emplace_back(params_[at + 1], params_[at + 2]);
   }
   linear_.emplace_back(params_[at], params_[at + 1]);
@@ -122,30 +137,27 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   const Index points = grid_points(), padded = padded_points();
   const Index channels = config_.in_channels + config_.ndim();
   const auto hidden_size = static_cast<std::size_t>(b * width * padded);
-  work_.resize(hidden_size);  // scratch: unpadded lift, v_l, cropped u
+  scratch_a_.resize(hidden_size);  // v_l, then the cropped u
+  scratch_b_.resize(hidden_size);  // the unpadded lift
+  T* v = scratch_a_.data();
 
   // Lifting: a = [x, coordinates], v_0 = pad_t(P a).
   features_.resize(static_cast<std::size_t>(b * channels * points));
   append_coordinates(input_layout_, b, config_.in_channels, input, features_.data());
-  lifted_.resize(hidden_size);
   if (pad > 0) {
-    lift_->forward(b, points, features_.data(), points, work_.data(), points);
-    pad_time(b * width * points / nt, nt, pad, work_.data(), lifted_.data());
+    lift_->forward(b, points, features_.data(), points, scratch_b_.data(), points);
+    pad_time(b * width * points / nt, nt, pad, scratch_b_.data(), v);
   } else {
-    lift_->forward(b, points, features_.data(), points, lifted_.data(), points);
+    lift_->forward(b, points, features_.data(), points, v, points);
   }
 
-  // Fourier blocks: z_l = SpectralConv(v_l) + W v_l + bias.
-  // Inference keeps only z_{l-1} and z_l (alternating between two buffers).
+  // Fourier blocks: z_l = SpectralConv(v_l) + W v_l + bias. Inference keeps only z_{l-1}
+  // and z_l (alternating between two buffers).
   const int stored = keep_for_backward ? config_.layers : std::min(config_.layers, 2);
   if (static_cast<int>(hidden_.size()) < stored) hidden_.resize(static_cast<std::size_t>(stored));
   auto z_of = [&](int l) -> std::vector<T>& { return hidden_[static_cast<std::size_t>(l % stored)]; };
   for (int l = 0; l < config_.layers; ++l) {
-    const T* v = lifted_.data();
-    if (l > 0) {
-      activation_forward(Activation::gelu, b * width * padded, z_of(l - 1).data(), work_.data());
-      v = work_.data();
-    }
+    if (l > 0) activation_forward(Activation::gelu, b * width * padded, z_of(l - 1).data(), v);
     std::vector<T>& z = z_of(l);
     z.resize(hidden_size);
     spectral_[static_cast<std::size_t>(l)].forward(v, z.data());
@@ -155,8 +167,8 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   // Projection, in chunks of points so that the proj_width-channel hidden layer stays small.
   const T* u = z_of(config_.layers - 1).data();
   if (pad > 0) {
-    crop_time(b * width * points / nt, nt, pad, u, work_.data());
-    u = work_.data();
+    crop_time(b * width * points / nt, nt, pad, u, scratch_a_.data());
+    u = scratch_a_.data();
   }
   const Index chunk = std::min<Index>(points, projection_chunk);
   proj_hidden_.resize(static_cast<std::size_t>(config_.proj_width * chunk));
@@ -190,19 +202,17 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
       std::fill(p->grad.begin(), p->grad.end(), T(0));
     }
 
-  // Two gradient buffers of the hidden size, kept between calls (no page faults per step).
-  grad_a_.resize(hidden_size);
-  grad_b_.resize(hidden_size);
-  T* dv = grad_a_.data();       // gradient flowing backwards
-  T* dv_next = grad_b_.data();  // the next one / scratch
+  T* dv = scratch_a_.data();       // gradient flowing backwards
+  T* dv_next = scratch_b_.data();  // the next one / scratch
 
   // Projection backward (recomputing its hidden layer chunk by chunk): du.
   const T* u = last.data();
-  if (pad > 0) {
-    crop_time(b * width * points / nt, nt, pad, last.data(), work_.data());
-    u = work_.data();
+  T* du = dv;
+  if (pad > 0) {  // u = crop(z_{L-1}) in dv (free until du is padded into it), du in dv_next
+    crop_time(b * width * points / nt, nt, pad, last.data(), dv);
+    u = dv;
+    du = dv_next;
   }
-  T* du = pad > 0 ? dv_next : dv;
   const Index chunk = std::min<Index>(points, projection_chunk);
   const auto chunk_size = static_cast<std::size_t>(config_.proj_width * chunk);
   proj_hidden_.resize(3 * chunk_size);
@@ -221,20 +231,40 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
     }
   if (pad > 0) pad_time(b * width * points / nt, nt, pad, du, dv);
 
-  // Fourier blocks backward: dv_L -> dv_0.
+  // Fourier blocks backward: dv_L -> dv_0. The pointwise weight gradient needs v_l, which
+  // is recomputed in chunks of whole time lines (v_l = GELU(z_{l-1}), v_0 = pad_t(P a)).
+  const Index line = nt + pad;                 // padded points per time line
+  const Index lines = points / nt;             // time lines per channel and batch entry
+  const Index lines_per_chunk = std::max<Index>(1, projection_chunk / line);
+  const Index chunk_lines_max = std::min(lines, lines_per_chunk);
+  std::vector<T> v_chunk(static_cast<std::size_t>(width * chunk_lines_max * line));
+  std::vector<T> lifted_chunk(pad > 0 ? static_cast<std::size_t>(width * chunk_lines_max * nt) : 0);
   for (int l = config_.layers - 1; l >= 0; --l) {
     const auto ul = static_cast<std::size_t>(l);
     if (l < config_.layers - 1) {  // dz_l = dv_{l+1} · GELU'(z_l), the slope left in hidden_[l] below
       const T* slope = hidden_[ul].data();
       for (std::size_t i = 0; i < hidden_size; ++i) dv[i] *= slope[i];
     }
-    const T* v = lifted_.data();
-    if (l > 0) {  // v_l = GELU(z_{l-1}); z_{l-1} is replaced by GELU'(z_{l-1}) for the next step
-      gelu_with_derivative(b * width * padded, hidden_[ul - 1].data(), work_.data(), hidden_[ul - 1].data());
-      v = work_.data();
-    }
+    for (Index n = 0; n < b; ++n)
+      for (Index l0 = 0; l0 < lines; l0 += lines_per_chunk) {
+        const Index count_lines = std::min(lines_per_chunk, lines - l0);
+        const Index count = count_lines * line;  // padded points in this chunk
+        const Index p0 = l0 * line;
+        if (l > 0) {  // v_l = GELU(z_{l-1}); z_{l-1} is replaced by GELU'(z_{l-1}) for the next step
+          T* z = hidden_[ul - 1].data() + n * width * padded + p0;
+          for (Index c = 0; c < width; ++c)
+            gelu_with_derivative(count, z + c * padded, v_chunk.data() + c * count, z + c * padded);
+        } else if (pad > 0) {
+          lift_->forward(1, count_lines * nt, features_.data() + n * channels * points + l0 * nt, points,
+                         lifted_chunk.data(), count_lines * nt);
+          pad_time(width * count_lines, nt, pad, lifted_chunk.data(), v_chunk.data());
+        } else {
+          lift_->forward(1, count, features_.data() + n * channels * points + p0, points, v_chunk.data(), count);
+        }
+        pointwise_[ul].accumulate_gradients(1, count, v_chunk.data(), count, dv + n * width * padded + p0, padded);
+      }
     spectral_[ul].backward(dv, dv_next);
-    pointwise_[ul].backward(b, padded, v, padded, dv, padded, dv_next, padded, /*accumulate_dx=*/true);
+    pointwise_[ul].backward_input(b, padded, dv, padded, dv_next, padded, /*accumulate_dx=*/true);
     std::swap(dv, dv_next);
   }
 

@@ -92,15 +92,13 @@ class Fno {
 
   // Saved by forward for backward.
   std::vector<T> features_;             // a    [b][in + d][grid]
-  std::vector<T> lifted_;               // v_0  [b][width][padded grid]
   std::vector<std::vector<T>> hidden_;  // z_l  [b][width][padded grid]
   bool have_forward_ = false;
-  // Scratch kept between calls (sized on first use; backward's only once backward runs).
+  // Scratch kept between calls (sized on first use).
   static constexpr Index projection_chunk = 512;  // points per chunk of the projection
-  std::vector<T> work_;          // v_l (recomputed), unpadded lift, cropped u   [b][width][padded grid]
-  std::vector<T> grad_a_, grad_b_;  // gradients of the hidden layers            [b][width][padded grid]
-  std::vector<T> grad_features_;    // gradient of a                             [b][in + d][grid]
-  std::vector<T> proj_hidden_;      // projection chunk: h (forward); h, g, dg (backward)
+  std::vector<T> scratch_a_, scratch_b_;  // forward: v_l, lift, u; backward: the hidden gradients
+  std::vector<T> grad_features_;          // gradient of a                      [b][in + d][grid]
+  std::vector<T> proj_hidden_;            // projection chunk: h (forward); h, g, dg (backward)
 };
 
 extern template class Fno<float>;

@@ -64,28 +64,37 @@ void PointwiseLinear<T>::forward(Index batch, Index points, const T* x, Index ld
 }
 
 template <class T>
-void PointwiseLinear<T>::backward(Index batch, Index points, const T* x, Index ldx, const T* dy, Index lddy, T* dx,
-                                  Index lddx, bool accumulate_dx) {
+void PointwiseLinear<T>::accumulate_gradients(Index batch, Index points, const T* x, Index ldx, const T* dy,
+                                              Index lddy) {
+  if (points == 0) return;
   T* dw = weight_->grad.data();
   T* db = bias_->grad.data();
   for (Index n = 0; n < batch; ++n) {
     const T* dyb = dy + n * out_ * lddy;
-    if (points > 0) {
-      blas::gemm(blas::Op::N, blas::Op::T, out_, in_, points, T(1), dyb, lddy, x + n * in_ * ldx, ldx, T(1), dw, in_);
-      for (Index o = 0; o < out_; ++o) {
-        const T* row = dyb + o * lddy;
-        T sum = 0;
-        for (Index p = 0; p < points; ++p) sum += row[p];
-        db[o] += sum;
-      }
-    }
-    if (dx) {
-      T* dxb = dx + n * in_ * lddx;
-      if (points > 0)
-        blas::gemm(blas::Op::T, blas::Op::N, in_, points, out_, T(1), weight_->value.data(), in_, dyb, lddy,
-                   accumulate_dx ? T(1) : T(0), dxb, lddx);
+    blas::gemm(blas::Op::N, blas::Op::T, out_, in_, points, T(1), dyb, lddy, x + n * in_ * ldx, ldx, T(1), dw, in_);
+    for (Index o = 0; o < out_; ++o) {
+      const T* row = dyb + o * lddy;
+      double sum = 0;  // in double: a bias gradient sums every grid point
+      for (Index p = 0; p < points; ++p) sum += row[p];
+      db[o] += static_cast<T>(sum);
     }
   }
+}
+
+template <class T>
+void PointwiseLinear<T>::backward_input(Index batch, Index points, const T* dy, Index lddy, T* dx, Index lddx,
+                                        bool accumulate_dx) const {
+  if (points == 0) return;
+  for (Index n = 0; n < batch; ++n)
+    blas::gemm(blas::Op::T, blas::Op::N, in_, points, out_, T(1), weight_->value.data(), in_, dy + n * out_ * lddy,
+               lddy, accumulate_dx ? T(1) : T(0), dx + n * in_ * lddx, lddx);
+}
+
+template <class T>
+void PointwiseLinear<T>::backward(Index batch, Index points, const T* x, Index ldx, const T* dy, Index lddy, T* dx,
+                                  Index lddx, bool accumulate_dx) {
+  accumulate_gradients(batch, points, x, ldx, dy, lddy);
+  if (dx) backward_input(batch, points, dy, lddy, dx, lddx, accumulate_dx);
 }
 
 template class PointwiseLinear<float>;

@@ -40,6 +40,12 @@ class PointwiseLinear {
   // skipped when dx is null). dy [batch][out][points | lddy] -> dx [batch][in][points | lddx]
   void backward(Index batch, Index points, const T* x, Index ldx, const T* dy, Index lddy, T* dx, Index lddx,
                 bool accumulate_dx = false);
+  // The two halves of backward, for callers that hold x only in pieces:
+  // dW += Σ_b dy_b x_bᵀ, dbias += Σ dy.     x [batch][in][points | ldx], dy [batch][out][points | lddy]
+  void accumulate_gradients(Index batch, Index points, const T* x, Index ldx, const T* dy, Index lddy);
+  // dx = Wᵀ dy (dx += when accumulate_dx). dy [batch][out][points | lddy] -> dx [batch][in][points | lddx]
+  void backward_input(Index batch, Index points, const T* dy, Index lddy, T* dx, Index lddx,
+                      bool accumulate_dx = false) const;
 
  private:
   std::vector<Parameter<T>> owned_;  // empty when the parameters live elsewhere

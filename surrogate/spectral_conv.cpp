@@ -1,6 +1,9 @@
 #include "spectral_conv.hpp"
 
+#include <algorithm>
+
 #include "error.hpp"
+#include "tensor_slice.hpp"
 
 namespace fno {
 
@@ -78,16 +81,32 @@ void SpectralConv<T>::check_and_allocate() {
                 fft_in_->input_layout().global() == fft_out_->input_layout().global() &&
                 fft_in_->input_layout().local() == fft_out_->input_layout().local(),
             "layer ", name, ": input and output transforms differ in grid or partition");
-  const Parameter<T> expected = make_weights(name.substr(0, name.size() - 8), in_, out_, mi);
-  FNO_CHECK(weights_->global_shape == expected.global_shape && weights_->local_start == expected.local_start &&
-                weights_->local_shape == expected.local_shape && weights_->value.size() == expected.value.size() &&
-                weights_->grad.size() == expected.grad.size(),
+  std::vector<Index> global{in_, out_}, start{0, 0}, local{in_, out_};
+  for (int a = 0; a < mi.ndim(); ++a) {
+    global.push_back(mi.global(a));
+    start.push_back(mi.start(a));
+    local.push_back(mi.local(a));
+  }
+  global.push_back(2);
+  start.push_back(0);
+  local.push_back(2);
+  const auto count = static_cast<std::size_t>(element_count(local));
+  FNO_CHECK(weights_->global_shape == global && weights_->local_start == start && weights_->local_shape == local &&
+                weights_->value.size() == count && weights_->grad.size() == count,
             "parameter ", name, " does not match the transform's mode layout");
   modes_local_ = 1;
   for (Index e : mi.local()) modes_local_ *= e;
   spectrum_in_.resize(static_cast<std::size_t>(batch_ * in_ * modes_local_));
-  spectrum_out_.resize(static_cast<std::size_t>(batch_ * out_ * modes_local_));
-  spectrum_grad_.resize(static_cast<std::size_t>(batch_ * in_ * modes_local_));
+  spectrum_out_ = std::make_shared<std::vector<C>>(static_cast<std::size_t>(batch_ * out_ * modes_local_));
+  spectrum_grad_ = std::make_shared<std::vector<C>>(static_cast<std::size_t>(batch_ * in_ * modes_local_));
+}
+
+template <class T>
+void SpectralConv<T>::share_scratch(const SpectralConv& other) {
+  spectrum_out_ = other.spectrum_out_;
+  spectrum_grad_ = other.spectrum_grad_;
+  spectrum_out_->resize(std::max(spectrum_out_->size(), static_cast<std::size_t>(batch_ * out_ * modes_local_)));
+  spectrum_grad_->resize(std::max(spectrum_grad_->size(), static_cast<std::size_t>(batch_ * in_ * modes_local_)));
 }
 
 template <class T>
@@ -97,7 +116,7 @@ void SpectralConv<T>::forward(const T* x, T* y) {
   const C* w = weight_modes();
   for (Index b = 0; b < batch_; ++b)
     for (Index o = 0; o < out_; ++o) {
-      C* yk = spectrum_out_.data() + (b * out_ + o) * m;
+      C* yk = spectrum_out_->data() + (b * out_ + o) * m;
       for (Index k = 0; k < m; ++k) yk[k] = C(0);
       for (Index i = 0; i < in_; ++i) {
         const C* xk = spectrum_in_.data() + (b * in_ + i) * m;
@@ -105,13 +124,13 @@ void SpectralConv<T>::forward(const T* x, T* y) {
         for (Index k = 0; k < m; ++k) multiply_add(xk[k], wk[k], yk[k]);
       }
     }
-  fft_out_->inverse(spectrum_out_.data(), y);
+  fft_out_->inverse(spectrum_out_->data(), y);
 }
 
 template <class T>
 void SpectralConv<T>::backward(const T* dy, T* dx) {
   const Index m = modes_local_;
-  C* d_out = spectrum_out_.data();
+  C* d_out = spectrum_out_->data();
   fft_out_->inverse_adjoint(dy, d_out);
   C* dw = weight_grad_modes();
   const C* w = weight_modes();
@@ -127,7 +146,7 @@ void SpectralConv<T>::backward(const T* dy, T* dx) {
   if (!dx) return;
   for (Index b = 0; b < batch_; ++b)
     for (Index i = 0; i < in_; ++i) {
-      C* dxk = spectrum_grad_.data() + (b * in_ + i) * m;
+      C* dxk = spectrum_grad_->data() + (b * in_ + i) * m;
       for (Index k = 0; k < m; ++k) dxk[k] = C(0);
       for (Index o = 0; o < out_; ++o) {
         const C* dyk = d_out + (b * out_ + o) * m;
@@ -135,7 +154,7 @@ void SpectralConv<T>::backward(const T* dy, T* dx) {
         for (Index k = 0; k < m; ++k) conj_multiply_add(wk[k], dyk[k], dxk[k]);
       }
     }
-  fft_in_->forward_adjoint(spectrum_grad_.data(), dx);
+  fft_in_->forward_adjoint(spectrum_grad_->data(), dx);
 }
 
 template class SpectralConv<float>;

@@ -46,6 +46,9 @@ class SpectralConv {
   const Parameter<T>& weights() const { return *weights_; }
   const TruncatedFFT<T>& fft_in() const { return *fft_in_; }
   const TruncatedFFT<T>& fft_out() const { return *fft_out_; }
+  // Use other's mode-space scratch buffers (they only live during one call), so that the
+  // layers of a model hold one set between them; only F x stays per layer.
+  void share_scratch(const SpectralConv& other);
 
   // y = F⁻¹(R · F x); keeps F x for backward.   x [batch][in][local grid] -> y [batch][out][local grid]
   void forward(const T* x, T* y);
@@ -63,9 +66,9 @@ class SpectralConv {
   Index modes_local_ = 0;
   std::vector<Parameter<T>> owned_;  // empty when the weights live elsewhere
   Parameter<T>* weights_;
-  std::vector<C> spectrum_in_;   // F x of the last forward        [batch][in][modes]
-  std::vector<C> spectrum_out_;  // R·F x, then dY in backward     [batch][out][modes]
-  std::vector<C> spectrum_grad_; // dX in backward                 [batch][in][modes]
+  std::vector<C> spectrum_in_;                  // F x of the last forward     [batch][in][modes]
+  std::shared_ptr<std::vector<C>> spectrum_out_;   // R·F x; dY in backward    [batch][out][modes]
+  std::shared_ptr<std::vector<C>> spectrum_grad_;  // dX in backward           [batch][in][modes]
 };
 
 extern template class SpectralConv<float>;
