@@ -131,10 +131,10 @@ PetscErrorCode RunProgram() {
   if (options.bench) {
     PetscCall(PetscPrintf(PETSC_COMM_WORLD,
                           "{\"bench\":\"sim\",\"geometry\":\"%s\",\"grid\":[%s],\"ranks\":%d,\"ts\":\"%s\",\"ksp\":\"%s\","
-                          "\"pc\":\"%s\",\"reports\":%d,\"wall_s\":%.4f,\"steps\":%d,\"pressure_solves\":%d,"
-                          "\"ksp_its_mean\":%.2f}\n",
+                          "\"pc\":\"%s\",\"pc_refresh\":%d,\"reports\":%d,\"wall_s\":%.4f,\"steps\":%d,"
+                          "\"pressure_solves\":%d,\"ksp_its_mean\":%.2f}\n",
                           fno::sim::GeometryName(config.grid.geometry), grid.c_str(), (int)ranks, ts_type, ksp_type, pc_type,
-                          snapshots, wall, (int)simulator.StepCount(), (int)simulator.PressureSolveCount(), mean_its));
+                          (int)simulator.PreconditionerRefresh(), snapshots, wall, (int)simulator.StepCount(), (int)simulator.PressureSolveCount(), mean_its));
   } else {
     PetscCall(PetscPrintf(PETSC_COMM_WORLD,
                           "fno-sim: %s grid %s on %d rank(s), %d snapshots to t = %.1f days, %d steps (%s), %d pressure "

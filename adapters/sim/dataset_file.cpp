@@ -79,7 +79,10 @@ void DatasetFile::Create(MPI_Comm comm, const std::string& path, const Simulator
   WriteStringAttribute(times.get(), "units", "day");
   H5Id parameters = CreateDoubleDataset(f, "parameters", {n, static_cast<hsize_t>(DatasetParameterNames().size())});
   std::string names;
-  for (const std::string& name : DatasetParameterNames()) names += (names.empty() ? "" : ",") + name;
+  for (const std::string& name : DatasetParameterNames()) {
+    if (!names.empty()) names += ',';
+    names += name;
+  }
   WriteStringAttribute(parameters.get(), "parameter_names", names);
   {
     H5Id space = H5Space(H5Screate_simple(1, &n, nullptr));

@@ -51,7 +51,10 @@ OpenSides ParseOpenSides(const std::string& list, Geometry geometry) {
 std::string DescribeOpenSides(const OpenSides& sides, Geometry geometry) {
   std::string out;
   for (const SideName& s : SideNames(geometry))
-    if (sides.open[s.axis][s.direction]) out += (out.empty() ? "" : ",") + std::string(s.name);
+    if (sides.open[s.axis][s.direction]) {
+      if (!out.empty()) out += ',';
+      out += s.name;
+    }
   return out.empty() ? "none" : out;
 }
 
@@ -100,6 +103,7 @@ void ValidateSimulatorConfig(const SimulatorConfig& c) {
   if (!(c.cfl > 0)) throw std::invalid_argument("-cfl must be positive");
   if (c.max_time_step < 0) throw std::invalid_argument("-max_dt must be >= 0");
   if (c.pressure_update_interval < 1) throw std::invalid_argument("-pressure_update_interval must be >= 1");
+  if (c.pressure_pc_refresh < 0) throw std::invalid_argument("-pressure_pc_refresh must be >= 0 (0: automatic)");
 }
 
 }  // namespace fno::sim

@@ -48,6 +48,7 @@ struct SimulatorConfig {
   double cfl = 0.9;                               // fraction of the explicit stability limit
   double max_time_step = 0;                       // seconds; 0 = no cap besides CFL
   int pressure_update_interval = 1;               // recompute pressure every this many RHS calls
+  int pressure_pc_refresh = 0;  // rebuild the pressure preconditioner every N solves (0: 1 for preonly, else 10)
 };
 
 // The OPM benchmark case of DESIGN.md: 64x64 slice, 10 x 10 x 5 m cells, top 1000 m, channel

@@ -217,6 +217,9 @@ PetscErrorCode ReadSimulatorConfig(MPI_Comm comm, SimulatorConfig* out) {
   }
   PetscCall(PetscOptionsInt("-pressure_update_interval", "solve pressure every N right-hand-side evaluations", "",
                             c.pressure_update_interval, &c.pressure_update_interval, nullptr));
+  PetscCall(PetscOptionsInt("-pressure_pc_refresh",
+                            "rebuild the pressure preconditioner every N solves (0: 1 for preonly, 10 for iterative KSPs)", "",
+                            c.pressure_pc_refresh, &c.pressure_pc_refresh, nullptr));
   PetscOptionsEnd();
   try {
     ValidateSimulatorConfig(c);

@@ -258,21 +258,22 @@ PetscErrorCode TwoPhaseSimulator::CreatePressureSolver(bool options_from_command
   }
   PetscCall(KSPCreate(comm_, &ksp_));
   PetscCall(KSPSetOptionsPrefix(ksp_, "pressure_"));
-  // Defaults measured on the 64x64 benchmark slice (docs/simulator.md): one rank, a sparse
-  // Cholesky factorization with nested-dissection ordering (3 ms per step, vs 9 ms for CG+GAMG
-  // and 10 ms for CG+ICC(0), which needs ~120 iterations at this permeability contrast);
+  // Defaults measured on the 64x64 benchmark slice (docs/simulator.md): one rank and 2D, CG
+  // preconditioned by a sparse Cholesky factorization (nested dissection) that is rebuilt
+  // every 10 solves (3-4 CG iterations in between; 1.5 ms per step, vs 2 ms for a fresh
+  // factorization per step, 9 ms for CG+GAMG, 10 ms for CG+ICC(0) at ~120 iterations);
   // several ranks, 3D grids (Cholesky fill grows too fast) or a closed (singular,
-  // pure-Neumann) system, CG + GAMG warm-started from the previous pressure.
+  // pure-Neumann) system, CG + GAMG, also rebuilt every 10 solves. Both warm-start from the
+  // previous pressure.
   PetscMPIInt ranks;
   PetscCallMPI(MPI_Comm_size(comm_, &ranks));
   PC pc;
   PetscCall(KSPGetPC(ksp_, &pc));
+  PetscCall(KSPSetType(ksp_, KSPCG));
   if (ranks == 1 && config_.open_sides.Any() && config_.grid.Dimension() == 2) {
-    PetscCall(KSPSetType(ksp_, KSPPREONLY));
     PetscCall(PCSetType(pc, PCCHOLESKY));
     PetscCall(PCFactorSetMatOrderingType(pc, MATORDERINGND));
   } else {
-    PetscCall(KSPSetType(ksp_, KSPCG));
     PetscCall(PCSetType(pc, PCGAMG));
   }
   PetscCall(KSPSetTolerances(ksp_, 1e-10, 1e-30, PETSC_DEFAULT, 10000));
@@ -281,6 +282,10 @@ PetscErrorCode TwoPhaseSimulator::CreatePressureSolver(bool options_from_command
   PetscBool direct = PETSC_FALSE;
   PetscCall(PetscObjectTypeCompare((PetscObject)ksp_, KSPPREONLY, &direct));
   if (direct) PetscCall(KSPSetInitialGuessNonzero(ksp_, PETSC_FALSE));  // warm start is for iterative solvers
+  PetscCheck(!(direct && config_.pressure_pc_refresh > 1), comm_, PETSC_ERR_ARG_INCOMP,
+             "-pressure_pc_refresh %d reuses a stale preconditioner, which needs an iterative -pressure_ksp_type (e.g. cg), "
+             "not preonly", config_.pressure_pc_refresh);
+  preconditioner_refresh_ = config_.pressure_pc_refresh > 0 ? config_.pressure_pc_refresh : (direct ? 1 : 10);
   PetscFunctionReturn(0);
 }
 
@@ -402,6 +407,7 @@ PetscErrorCode TwoPhaseSimulator::SolvePressure() {
   PetscCall(DMGlobalToLocalEnd(da_, overpressure_, INSERT_VALUES, lagged_overpressure_ghosted_));
   PetscCall(AssemblePressureSystem());
   PetscCall(KSPSetOperators(ksp_, pressure_matrix_, pressure_matrix_));
+  PetscCall(KSPSetReusePreconditioner(ksp_, pressure_solves_ % preconditioner_refresh_ != 0 ? PETSC_TRUE : PETSC_FALSE));
   PetscCall(KSPSolve(ksp_, pressure_rhs_, overpressure_));
   KSPConvergedReason reason;
   PetscCall(KSPGetConvergedReason(ksp_, &reason));

@@ -53,6 +53,7 @@ class TwoPhaseSimulator {
   PetscInt StepCount() const { return step_count_; }
   PetscInt PressureSolveCount() const { return pressure_solves_; }
   PetscInt PressureIterationCount() const { return pressure_iterations_; }
+  PetscInt PreconditionerRefresh() const { return preconditioner_refresh_; }
 
   const SimulatorConfig& Config() const { return config_; }
   MPI_Comm Comm() const { return comm_; }
@@ -108,6 +109,7 @@ class TwoPhaseSimulator {
   double cumulative_outflow_ = 0;
   PetscInt step_count_ = 0, pressure_solves_ = 0, pressure_iterations_ = 0;
   PetscInt rhs_calls_since_pressure_ = 0;
+  PetscInt preconditioner_refresh_ = 1;
   std::vector<double> face_total_flux_;
   std::vector<CellMobility> mobility_;  // per ghosted cell, for the current saturation  // per owned cell, 2 * dim faces, m^3/s (c -> nb)
 };
