@@ -137,6 +137,14 @@ PetscErrorCode RunProgram() {
   PetscCall(fno::sim::ReadSimulatorConfig(PETSC_COMM_WORLD, &base));
   GenOptions options;
   PetscCall(ReadGenOptions(&options));
+  PetscBool help = PETSC_FALSE;
+  PetscCall(PetscOptionsHasHelp(nullptr, &help));
+  if (help) {
+    // Show the solver options of one case too, then stop.
+    fno::sim::TwoPhaseSimulator probe(PETSC_COMM_WORLD, base);
+    PetscCall(probe.SetUp(true));
+    PetscFunctionReturn(0);
+  }
   PetscMPIInt rank, size;
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));

@@ -52,7 +52,10 @@ PetscErrorCode RunProgram() {
   ProgramOptions options;
   PetscCall(ReadProgramOptions(&options));
   fno::sim::TwoPhaseSimulator simulator(PETSC_COMM_WORLD, config);
-  PetscCall(simulator.SetUp(true));
+  PetscCall(simulator.SetUp(true));  // also registers the TS and pressure-KSP options
+  PetscBool help = PETSC_FALSE;
+  PetscCall(PetscOptionsHasHelp(nullptr, &help));
+  if (help) PetscFunctionReturn(0);  // -help lists the options and does not run
   if (options.grdecl_set) PetscCall(fno::sim::ExportGrdecl(simulator, options.grdecl));
 
   fno::sim::SimulatorLogEvents events;

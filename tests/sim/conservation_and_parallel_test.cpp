@@ -125,3 +125,43 @@ TEST(RankIndependence, SnapshotsMatchTheSerialRun) {
 
 }  // namespace
 }  // namespace fno::sim
+
+namespace fno::sim {
+namespace {
+
+// -ts_type is the switch the surrogate uses: other integrators run the same model. Before
+// breakthrough (no outflow) all of them must keep injected = in place, and agree with
+// forward Euler to discretisation accuracy.
+TEST(TimeStepperSwitch, SspAndBackwardEulerConserveAndAgreeWithEuler) {
+  SimulatorConfig c = SmallSlice();
+  c.report_times = UniformReportTimes(3, 60.0);
+  testing::CaseResult euler;
+  ASSERT_EQ(testing::RunCase(PETSC_COMM_WORLD, c, false, &euler), 0);
+  ASSERT_LT(euler.outflow.back(), 1e-9 * euler.injected.back()) << "choose a horizon before breakthrough";
+  struct Variant {
+    const char* ts_type;
+    double cfl, balance_tolerance, profile_tolerance;
+  };
+  for (const Variant& v : {Variant{"ssp", 0.9, 1e-10, 0.01}, Variant{"beuler", 4.0, 1e-6, 0.05}}) {
+    ASSERT_EQ(PetscOptionsSetValue(nullptr, "-ts_type", v.ts_type), 0);
+    ASSERT_EQ(PetscOptionsSetValue(nullptr, "-snes_rtol", "1e-10"), 0);
+    SimulatorConfig variant = c;
+    variant.cfl = v.cfl;
+    testing::CaseResult r;
+    ASSERT_EQ(testing::RunCase(PETSC_COMM_WORLD, variant, true, &r), 0) << v.ts_type;
+    ASSERT_EQ(PetscOptionsClearValue(nullptr, "-ts_type"), 0);
+    ASSERT_EQ(PetscOptionsClearValue(nullptr, "-snes_rtol"), 0);
+    for (std::size_t t = 1; t < r.times.size(); ++t)
+      EXPECT_NEAR(r.in_place[t] / r.injected[t], 1.0, v.balance_tolerance) << v.ts_type << " report " << t;
+    if (Rank() == 0) {
+      double l1 = 0;
+      const auto &a = r.saturation.back(), &b = euler.saturation.back();
+      for (std::size_t i = 0; i < a.size(); ++i) l1 += std::abs(a[i] - b[i]);
+      EXPECT_LT(l1 / a.size(), v.profile_tolerance) << v.ts_type;
+      EXPECT_GE(*std::min_element(a.begin(), a.end()), -1e-6) << v.ts_type;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fno::sim
