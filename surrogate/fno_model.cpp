@@ -142,8 +142,14 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   T* v = scratch_a_.data();
 
   // Lifting: a = [x, coordinates], v_0 = pad_t(P a).
-  features_.resize(static_cast<std::size_t>(b * channels * points));
-  append_coordinates(input_layout_, b, config_.in_channels, input, features_.data());
+  if (features_.empty()) {  // the coordinate channels never change: filled once
+    features_.resize(static_cast<std::size_t>(b * channels * points));
+    append_coordinates(input_layout_, b, config_.in_channels, input, features_.data());
+  } else {
+    for (Index n = 0; n < b; ++n)
+      std::copy(input + n * config_.in_channels * points, input + (n + 1) * config_.in_channels * points,
+                features_.data() + n * channels * points);
+  }
   if (pad > 0) {
     lift_->forward(b, points, features_.data(), points, scratch_b_.data(), points);
     pad_time(b * width * points / nt, nt, pad, scratch_b_.data(), v);
