@@ -517,6 +517,7 @@ PetscErrorCode TwoPhaseSimulator::RightHandSide(PetscReal time, Vec saturation, 
     ++rhs_calls_since_pressure_;
   }
   PetscCall(EvaluateSaturationRate(rate));
+  ++rhs_calls_in_step_;
   if (!step_start_rate_known_ && time == step_start_time_) {
     step_start_outflow_rate_ = last_outflow_rate_;
     step_start_rate_known_ = true;
@@ -537,6 +538,7 @@ PetscErrorCode TwoPhaseSimulator::TsPreStep(TS ts) {
   auto* self = static_cast<TwoPhaseSimulator*>(context);
   PetscCall(TSGetTime(ts, &self->step_start_time_));
   self->step_start_rate_known_ = false;
+  self->rhs_calls_in_step_ = 0;
   PetscFunctionReturn(0);
 }
 
@@ -551,6 +553,9 @@ PetscErrorCode TwoPhaseSimulator::TsPostStep(TS ts) {
   // at the step start); a first-order estimate for multi-stage integrators.
   if (self->step_start_rate_known_) self->cumulative_outflow_ += self->step_start_outflow_rate_ * (now - self->step_start_time_);
   ++self->step_count_;
+  // A TS that never evaluated the right-hand side (a surrogate such as -ts_type fno) chooses
+  // its own steps; only integrators of our RHS get the CFL step.
+  if (self->rhs_calls_in_step_ == 0) PetscFunctionReturn(0);
   double next = self->cfl_time_step_;
   if (self->config_.max_time_step > 0) next = std::min(next, self->config_.max_time_step);
   // Land exactly on the next report time (and avoid a sliver step just before it).

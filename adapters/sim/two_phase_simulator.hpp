@@ -106,6 +106,7 @@ class TwoPhaseSimulator {
   double last_outflow_rate_ = 0;
   double step_start_time_ = 0, step_start_outflow_rate_ = 0;
   bool step_start_rate_known_ = false;
+  PetscInt rhs_calls_in_step_ = 0;  // 0 after a step: the integrator (e.g. a surrogate) did not use the RHS
   double cumulative_outflow_ = 0;
   PetscInt step_count_ = 0, pressure_solves_ = 0, pressure_iterations_ = 0;
   PetscInt rhs_calls_since_pressure_ = 0;
