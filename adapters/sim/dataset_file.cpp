@@ -11,7 +11,7 @@ namespace fno::sim {
 
 std::vector<std::string> DatasetParameterNames() {
   return {"seed", "model", "channel_count", "channel_width_mean", "channel_sinuosity_mean", "channel_orientation_mean_deg",
-          "log10_mean", "log10_std"};
+          "log10_mean", "log10_std", "correlation_length_0", "correlation_length_1", "correlation_length_2"};
 }
 
 std::vector<double> SummarizeParameters(const std::vector<std::pair<std::string, double>>& drawn) {
