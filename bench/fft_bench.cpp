@@ -1,7 +1,9 @@
 // fno-bench fft: forward+inverse of petsc-fno's distributed truncated FFT against the
 // full r2c/c2r pair of FFTW (FFTW-MPI with howmany = channels; serial FFTW on one rank).
-#include <fftw3-mpi.h>
 #include <fftw3.h>
+#ifdef PETSCFNO_HAVE_FFTW_MPI
+#include <fftw3-mpi.h>
+#endif
 
 #include <complex>
 #include <cstdio>
@@ -49,6 +51,7 @@ struct Fftw<float> {
   using plan = fftwf_plan;
   using cplx = fftwf_complex;
   static constexpr const char* name = "float";
+#ifdef PETSCFNO_HAVE_FFTW_MPI
   static void init() { fftwf_mpi_init(); }
   static ptrdiff_t local_size(int d, const ptrdiff_t* n, ptrdiff_t howmany, MPI_Comm c, ptrdiff_t* ln, ptrdiff_t* ls,
                               ptrdiff_t* lon, ptrdiff_t* los) {
@@ -61,6 +64,7 @@ struct Fftw<float> {
   static plan c2r_mpi(int d, const ptrdiff_t* n, ptrdiff_t h, cplx* in, float* out, MPI_Comm c, unsigned f) {
     return fftwf_mpi_plan_many_dft_c2r(d, n, h, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK, in, out, c, f);
   }
+#endif
   static plan r2c(int d, const int* n, int h, float* in, int idist, cplx* out, int odist, unsigned f) {
     return fftwf_plan_many_dft_r2c(d, n, h, in, nullptr, 1, idist, out, nullptr, 1, odist, f);
   }
@@ -75,6 +79,7 @@ struct Fftw<double> {
   using plan = fftw_plan;
   using cplx = fftw_complex;
   static constexpr const char* name = "double";
+#ifdef PETSCFNO_HAVE_FFTW_MPI
   static void init() { fftw_mpi_init(); }
   static ptrdiff_t local_size(int d, const ptrdiff_t* n, ptrdiff_t howmany, MPI_Comm c, ptrdiff_t* ln, ptrdiff_t* ls,
                               ptrdiff_t* lon, ptrdiff_t* los) {
@@ -87,6 +92,7 @@ struct Fftw<double> {
   static plan c2r_mpi(int d, const ptrdiff_t* n, ptrdiff_t h, cplx* in, double* out, MPI_Comm c, unsigned f) {
     return fftw_mpi_plan_many_dft_c2r(d, n, h, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK, in, out, c, f);
   }
+#endif
   static plan r2c(int d, const int* n, int h, double* in, int idist, cplx* out, int odist, unsigned f) {
     return fftw_plan_many_dft_r2c(d, n, h, in, nullptr, 1, idist, out, nullptr, 1, odist, f);
   }
@@ -156,6 +162,7 @@ void bench_precision(MPI_Comm comm, const std::vector<long>& grid, const std::ve
     });
     print_line(comm, "fftw-serial-full", grid, modes, channels, {1}, Fftw<T>::name, s);
   }
+#ifdef PETSCFNO_HAVE_FFTW_MPI
   // FFTW-MPI: slab decomposition of the first axis, howmany = channels (interleaved),
   // transposed output/input (FFTW's fastest distributed pair).
   {
@@ -176,6 +183,7 @@ void bench_precision(MPI_Comm comm, const std::vector<long>& grid, const std::ve
     });
     print_line(comm, "fftw-mpi-full", grid, modes, channels, {np}, Fftw<T>::name, s);
   }
+#endif
 }
 
 }  // namespace
@@ -207,8 +215,10 @@ int run_fft_bench(Options& opt, MPI_Comm comm) {
 }
 
 void fftw_mpi_init_all() {
+#ifdef PETSCFNO_HAVE_FFTW_MPI
   Fftw<float>::init();
   Fftw<double>::init();
+#endif
 }
 
 }  // namespace fno::bench
