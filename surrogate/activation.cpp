@@ -80,7 +80,21 @@ FNO_VECTOR_CLONES void gelu_and_derivative_array(Index n, const float* x, float*
   }
 }
 
+FNO_VECTOR_CLONES void gelu_weighted_accumulate_array(Index n, const float* h, float bias, float weight,
+                                                        float* out) {
+  for (Index i = 0; i < n; ++i) out[i] += weight * gelu_fast(h[i] + bias);
+}
+
 }  // namespace
+
+template <class T>
+void gelu_weighted_accumulate(Index n, const T* h, T bias, T weight, T* out) {
+  if constexpr (std::is_same_v<T, float>) {
+    gelu_weighted_accumulate_array(n, h, bias, weight, out);
+  } else {
+    for (Index i = 0; i < n; ++i) out[i] += weight * gelu(h[i] + bias);
+  }
+}
 
 template <class T>
 void gelu_with_derivative(Index n, const T* x, T* y, T* slope) {
@@ -123,6 +137,8 @@ void activation_backward(Activation act, Index n, const T* x, const T* dy, T* dx
 
 template void gelu_with_derivative<float>(Index, const float*, float*, float*);
 template void gelu_with_derivative<double>(Index, const double*, double*, double*);
+template void gelu_weighted_accumulate<float>(Index, const float*, float, float, float*);
+template void gelu_weighted_accumulate<double>(Index, const double*, double, double, double*);
 template void activation_forward<float>(Activation, Index, const float*, float*);
 template void activation_forward<double>(Activation, Index, const double*, double*);
 template void activation_backward<float>(Activation, Index, const float*, const float*, float*);

@@ -34,5 +34,9 @@ void activation_backward(Activation act, Index n, const T* x, const T* dy, T* dx
 // the activation); slope may alias x.                    [n] -> [n], [n]
 template <class T>
 void gelu_with_derivative(Index n, const T* x, T* y, T* slope);
+// out += weight · GELU(h + bias), n elements: a projection row's bias, activation and its
+// contribution to the next linear map in one pass.                    [n] -> [n]
+template <class T>
+void gelu_weighted_accumulate(Index n, const T* h, T bias, T weight, T* out);
 
 }  // namespace fno

@@ -1,11 +1,14 @@
 #include "fno_model.hpp"
 
+#include "blas.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
 
 #include "activation.hpp"
+#include "blas.hpp"
 #include "error.hpp"
 #include "grid_features.hpp"
 #include "tensor_slice.hpp"
@@ -162,12 +165,25 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   const int stored = keep_for_backward ? config_.layers : std::min(config_.layers, 2);
   if (static_cast<int>(hidden_.size()) < stored) hidden_.resize(static_cast<std::size_t>(stored));
   auto z_of = [&](int l) -> std::vector<T>& { return hidden_[static_cast<std::size_t>(l % stored)]; };
+  // Each layer's W v + bias and the next layer's input GELU(z) are fused into the inverse
+  // transform's time stage, chunk by chunk of space points while the chunk is in cache;
+  // v_l and v_{l+1} alternate between the two scratch buffers.
+  const Index nt_padded = nt + pad;
+  const Index fused_points = std::max<Index>(1, fused_chunk_points / nt_padded);
+  T* v_next = scratch_b_.data();
   for (int l = 0; l < config_.layers; ++l) {
-    if (l > 0) activation_forward(Activation::gelu, b * width * padded, z_of(l - 1).data(), v);
     std::vector<T>& z = z_of(l);
     z.resize(hidden_size);
-    spectral_[static_cast<std::size_t>(l)].forward(v, z.data());
-    pointwise_[static_cast<std::size_t>(l)].forward(b, padded, v, padded, z.data(), padded, /*accumulate=*/true);
+    const bool last = l + 1 == config_.layers;
+    const PointwiseLinear<T>& w = pointwise_[static_cast<std::size_t>(l)];
+    spectral_[static_cast<std::size_t>(l)].forward(v, z.data(), fused_points, [&](Index s0, Index s1) {
+      const Index p0 = s0 * nt_padded, count = (s1 - s0) * nt_padded;
+      w.forward(b, count, v + p0, padded, z.data() + p0, padded, /*accumulate=*/true);
+      if (!last)
+        for (Index row = 0; row < b * width; ++row)
+          activation_forward(Activation::gelu, count, z.data() + row * padded + p0, v_next + row * padded + p0);
+    });
+    std::swap(v, v_next);
   }
 
   // Projection, in chunks of points so that the proj_width-channel hidden layer stays small.
@@ -179,12 +195,23 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   const Index chunk = std::min<Index>(points, projection_chunk);
   proj_hidden_.resize(static_cast<std::size_t>(config_.proj_width * chunk));
   T* h = proj_hidden_.data();
+  const T* w1 = fc1_->weight().value.data();
+  const T* b1 = fc1_->bias().value.data();
+  const T* w2 = fc2_->weight().value.data();
+  const T* b2 = fc2_->bias().value.data();
   for (Index n = 0; n < b; ++n)
     for (Index p0 = 0; p0 < points; p0 += chunk) {
       const Index count = std::min(chunk, points - p0);
-      fc1_->forward(1, count, u + n * width * points + p0, points, h, count);
-      activation_forward(Activation::gelu, config_.proj_width * count, h, h);
-      fc2_->forward(1, count, h, count, output + n * config_.out_channels * points + p0, points);
+      // h = W1 u (bias folded into the activation), then y = b2 + W2 GELU(h + b1) row by
+      // row of h, so the proj_width-channel activation is never written.
+      blas::gemm(blas::Op::N, blas::Op::N, config_.proj_width, count, width, T(1), w1, width,
+                 u + n * width * points + p0, points, T(0), h, count);
+      for (Index o = 0; o < config_.out_channels; ++o) {
+        T* y = output + (n * config_.out_channels + o) * points + p0;
+        std::fill(y, y + count, b2[o]);
+        for (Index k = 0; k < config_.proj_width; ++k)
+          gelu_weighted_accumulate(count, h + k * count, b1[k], w2[o * config_.proj_width + k], y);
+      }
     }
   have_forward_ = keep_for_backward;
 }

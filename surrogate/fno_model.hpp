@@ -96,6 +96,9 @@ class Fno {
   bool have_forward_ = false;
   // Scratch kept between calls (sized on first use).
   static constexpr Index projection_chunk = 512;  // points per chunk of the projection
+  // Grid points (whole time lines) per chunk of the fused inverse-transform epilogue
+  // (W v + bias, GELU): z, v and the next v of a chunk stay within L2.
+  static constexpr Index fused_chunk_points = 2048;
   std::vector<T> scratch_a_, scratch_b_;  // forward: v_l, lift, u; backward: the hidden gradients
   std::vector<T> grad_features_;          // gradient of a                      [b][in + d][grid]
   std::vector<T> proj_hidden_;            // projection chunk: h (forward); h, g, dg (backward)

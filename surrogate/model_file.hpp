@@ -1,6 +1,6 @@
 // The model file: one HDF5 file holding an FNO's configuration, parameters, normalizer
 // statistics and, for checkpoints, the optimizer state, epoch and RNG state. The schema
-// is documented in docs/model-file.md (format "petsc-fno-model", version 1).
+// is documented in README.md, "The model file" (format "petsc-fno-model", version 1).
 //
 // Written with parallel HDF5 from any number of ranks: replicated parameters by rank 0,
 // distributed ones each rank its hyperslab (Parameter::local_start/local_shape), all

@@ -111,6 +111,11 @@ void SpectralConv<T>::share_scratch(const SpectralConv& other) {
 
 template <class T>
 void SpectralConv<T>::forward(const T* x, T* y) {
+  forward(x, y, fft_out_->local_space_points(), [](Index, Index) {});
+}
+
+template <class T>
+void SpectralConv<T>::forward(const T* x, T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue) {
   const Index m = modes_local_;
   fft_in_->forward(x, spectrum_in_.data());
   const C* w = weight_modes();
@@ -124,7 +129,7 @@ void SpectralConv<T>::forward(const T* x, T* y) {
         for (Index k = 0; k < m; ++k) multiply_add(xk[k], wk[k], yk[k]);
       }
     }
-  fft_out_->inverse(spectrum_out_->data(), y);
+  fft_out_->inverse(spectrum_out_->data(), y, chunk, epilogue);
 }
 
 template <class T>

@@ -9,6 +9,7 @@
 // dX = Σ_o dY conj(R), dR = Σ_b conj(X) dY, and dx = Fᵀ(dX) with dY = (F⁻¹)ᵀ(dy).
 #pragma once
 #include <complex>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ class SpectralConv {
 
   // y = F⁻¹(R · F x); keeps F x for backward.   x [batch][in][local grid] -> y [batch][out][local grid]
   void forward(const T* x, T* y);
+  // forward() whose inverse transform calls epilogue(s0, s1) after writing space points
+  // [s0, s1) of y (every batch and channel), chunk points at a time (TruncatedFFT::inverse).
+  void forward(const T* x, T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue);
   // Accumulates dR from the spectrum kept by the last forward; dx = ∂L/∂x (skipped when null).
   // dy [batch][out][local grid] -> dx [batch][in][local grid]
   void backward(const T* dy, T* dx);

@@ -114,7 +114,21 @@ void TruncatedFFT<T>::inverse_adjoint(const T* x, C* X) const {
 }
 
 template <class T>
+Index TruncatedFFT<T>::local_space_points() const {
+  Index s = 1;
+  for (int a = 0; a + 1 < input_.ndim(); ++a) s *= input_.local(a);
+  return s;
+}
+
+template <class T>
 void TruncatedFFT<T>::inverse(const C* X, T* x) const {
+  inverse(X, x, local_space_points(), [](Index, Index) {});
+}
+
+template <class T>
+void TruncatedFFT<T>::inverse(const C* X, T* x, Index chunk,
+                              const std::function<void(Index s0, Index s1)>& epilogue) const {
+  FNO_CHECK(chunk >= 1, "chunk must be >= 1");
   const C* cur = X;
   for (std::size_t k = stages_.size(); k-- > 0;) {
     const Stage& s = stages_[k];
@@ -124,8 +138,14 @@ void TruncatedFFT<T>::inverse(const C* X, T* x) const {
     if (s.transpose) s.transpose->adjoint(dst, before);
     cur = before;
   }
-  const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
-  time_.inverse(lines, cur, x);
+  // Time stage, chunk by chunk of space points; lines are [lead][space point].
+  const Index space = local_space_points(), nt = input_.global(input_.ndim() - 1), mt = modes_.back();
+  for (Index s0 = 0; s0 < space; s0 += chunk) {
+    const Index s1 = std::min(space, s0 + chunk);
+    for (Index c = 0; c < input_.lead(); ++c)
+      time_.inverse(s1 - s0, cur + (c * space + s0) * mt, x + (c * space + s0) * nt);
+    epilogue(s0, s1);
+  }
 }
 
 template <class T>

@@ -17,6 +17,7 @@
 // inverse_adjoint are the exact adjoints under the real inner product.
 #pragma once
 #include <complex>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -44,6 +45,14 @@ class TruncatedFFT {
 
   void forward(const T* x, C* X) const;          // [lead][input local...] -> [lead][mode local...]
   void inverse(const C* X, T* x) const;          // [lead][mode local...]  -> [lead][input local...]
+  // inverse() with a fused epilogue: the last (time) stage runs in chunks of at most
+  // `chunk` space points (all time lines of those points, for every lead index), and after
+  // each chunk epilogue(s0, s1) is called while x's points [s0·n_t, s1·n_t) of every lead
+  // index are still in cache, so a caller can add its pointwise terms and activation
+  // without another pass over memory.
+  void inverse(const C* X, T* x, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue) const;
+  // Local space points of the input layout (product of the local space extents).
+  Index local_space_points() const;
   void forward_adjoint(const C* X, T* x) const;  // adjoint of forward
   void inverse_adjoint(const T* x, C* X) const;  // adjoint of inverse
 
