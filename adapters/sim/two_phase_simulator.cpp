@@ -258,7 +258,7 @@ PetscErrorCode TwoPhaseSimulator::CreatePressureSolver(bool options_from_command
   }
   PetscCall(KSPCreate(comm_, &ksp_));
   PetscCall(KSPSetOptionsPrefix(ksp_, "pressure_"));
-  // Defaults measured on the 64x64 benchmark slice (docs/simulator.md): one rank and 2D, CG
+  // Defaults measured on the 64x64 benchmark slice (README, "Performance" of the reference simulator): one rank and 2D, CG
   // preconditioned by a sparse Cholesky factorization (nested dissection) that is rebuilt
   // every 10 solves (3-4 CG iterations in between; 1.5 ms per step, vs 2 ms for a fresh
   // factorization per step, 9 ms for CG+GAMG, 10 ms for CG+ICC(0) at ~120 iterations);
