@@ -111,7 +111,7 @@ void SpectralConv<T>::share_scratch(const SpectralConv& other) {
 
 template <class T>
 void SpectralConv<T>::forward(const T* x, T* y) {
-  forward(x, y, fft_out_->local_space_points(), [](Index, Index) {});
+  forward(x, y, std::max<Index>(1, fft_out_->local_space_points()), [](Index, Index) {});
 }
 
 template <class T>

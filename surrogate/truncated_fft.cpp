@@ -74,12 +74,13 @@ Index TruncatedFFT<T>::frequency(int a, Index r) const {
   return r < modes_[a] ? r : r - 2 * modes_[a];
 }
 
-// forward (adjoint_of_inverse = false) and inverse_adjoint (true) run the stages in order.
+// Real input layout -> mode layout: the time stage, then every space stage in order.
+// forward() uses the forward DFTs, inverse_adjoint() the adjoints of the inverse ones.
 template <class T>
-void TruncatedFFT<T>::forward(const T* x, C* X) const {
+void TruncatedFFT<T>::to_modes(const T* x, C* X, TimeToModes time_op, AxisOp axis_op) const {
   const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
   C* t = stages_.empty() ? X : buf_time_.data();
-  time_.forward(lines, x, t);
+  (time_.*time_op)(lines, x, t);
   const C* cur = t;
   for (std::size_t i = 0; i < stages_.size(); ++i) {
     const Stage& s = stages_[i];
@@ -89,27 +90,34 @@ void TruncatedFFT<T>::forward(const T* x, C* X) const {
       src = s.buf_local.data();
     }
     C* dst = i + 1 == stages_.size() ? X : s.buf_after.data();
-    s.dft.forward(s.outer, s.inner_local, src, dst);
+    (s.dft.*axis_op)(s.outer, s.inner_local, src, dst);
     cur = dst;
   }
 }
 
+// Mode layout -> real input layout: every space stage backwards (with the reverse
+// transposes), then the time stage chunk by chunk of space points (lines are
+// [lead][space point]), calling epilogue(s0, s1) after each chunk. inverse() uses the
+// inverse DFTs, forward_adjoint() the adjoints of the forward ones.
 template <class T>
-void TruncatedFFT<T>::inverse_adjoint(const T* x, C* X) const {
-  const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
-  C* t = stages_.empty() ? X : buf_time_.data();
-  time_.inverse_adjoint(lines, x, t);
-  const C* cur = t;
-  for (std::size_t i = 0; i < stages_.size(); ++i) {
-    const Stage& s = stages_[i];
-    const C* src = cur;
-    if (s.transpose) {
-      s.transpose->forward(cur, s.buf_local.data());
-      src = s.buf_local.data();
-    }
-    C* dst = i + 1 == stages_.size() ? X : s.buf_after.data();
-    s.dft.inverse_adjoint(s.outer, s.inner_local, src, dst);
-    cur = dst;
+void TruncatedFFT<T>::from_modes(const C* X, T* x, AxisOp axis_op, TimeFromModes time_op, Index chunk,
+                                 const std::function<void(Index s0, Index s1)>& epilogue) const {
+  FNO_CHECK(chunk >= 1, "chunk must be >= 1");
+  const C* cur = X;
+  for (std::size_t k = stages_.size(); k-- > 0;) {
+    const Stage& s = stages_[k];
+    C* before = k == 0 ? buf_time_.data() : stages_[k - 1].buf_after.data();
+    C* dst = s.transpose ? s.buf_local.data() : before;
+    (s.dft.*axis_op)(s.outer, s.inner_local, cur, dst);
+    if (s.transpose) s.transpose->adjoint(dst, before);
+    cur = before;
+  }
+  const Index space = local_space_points(), nt = input_.global(input_.ndim() - 1), mt = modes_.back();
+  for (Index s0 = 0; s0 < space; s0 += chunk) {
+    const Index s1 = std::min(space, s0 + chunk);
+    for (Index c = 0; c < input_.lead(); ++c)
+      (time_.*time_op)(s1 - s0, cur + (c * space + s0) * mt, x + (c * space + s0) * nt);
+    epilogue(s0, s1);
   }
 }
 
@@ -121,46 +129,30 @@ Index TruncatedFFT<T>::local_space_points() const {
 }
 
 template <class T>
+void TruncatedFFT<T>::forward(const T* x, C* X) const {
+  to_modes(x, X, &TruncatedRealDFT<T>::forward, &TruncatedComplexDFT<T>::forward);
+}
+
+template <class T>
+void TruncatedFFT<T>::inverse_adjoint(const T* x, C* X) const {
+  to_modes(x, X, &TruncatedRealDFT<T>::inverse_adjoint, &TruncatedComplexDFT<T>::inverse_adjoint);
+}
+
+template <class T>
 void TruncatedFFT<T>::inverse(const C* X, T* x) const {
-  inverse(X, x, local_space_points(), [](Index, Index) {});
+  inverse(X, x, std::max<Index>(1, local_space_points()), [](Index, Index) {});
 }
 
 template <class T>
 void TruncatedFFT<T>::inverse(const C* X, T* x, Index chunk,
                               const std::function<void(Index s0, Index s1)>& epilogue) const {
-  FNO_CHECK(chunk >= 1, "chunk must be >= 1");
-  const C* cur = X;
-  for (std::size_t k = stages_.size(); k-- > 0;) {
-    const Stage& s = stages_[k];
-    C* before = k == 0 ? buf_time_.data() : stages_[k - 1].buf_after.data();
-    C* dst = s.transpose ? s.buf_local.data() : before;
-    s.dft.inverse(s.outer, s.inner_local, cur, dst);
-    if (s.transpose) s.transpose->adjoint(dst, before);
-    cur = before;
-  }
-  // Time stage, chunk by chunk of space points; lines are [lead][space point].
-  const Index space = local_space_points(), nt = input_.global(input_.ndim() - 1), mt = modes_.back();
-  for (Index s0 = 0; s0 < space; s0 += chunk) {
-    const Index s1 = std::min(space, s0 + chunk);
-    for (Index c = 0; c < input_.lead(); ++c)
-      time_.inverse(s1 - s0, cur + (c * space + s0) * mt, x + (c * space + s0) * nt);
-    epilogue(s0, s1);
-  }
+  from_modes(X, x, &TruncatedComplexDFT<T>::inverse, &TruncatedRealDFT<T>::inverse, chunk, epilogue);
 }
 
 template <class T>
 void TruncatedFFT<T>::forward_adjoint(const C* X, T* x) const {
-  const C* cur = X;
-  for (std::size_t k = stages_.size(); k-- > 0;) {
-    const Stage& s = stages_[k];
-    C* before = k == 0 ? buf_time_.data() : stages_[k - 1].buf_after.data();
-    C* dst = s.transpose ? s.buf_local.data() : before;
-    s.dft.forward_adjoint(s.outer, s.inner_local, cur, dst);
-    if (s.transpose) s.transpose->adjoint(dst, before);
-    cur = before;
-  }
-  const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
-  time_.forward_adjoint(lines, cur, x);
+  from_modes(X, x, &TruncatedComplexDFT<T>::forward_adjoint, &TruncatedRealDFT<T>::forward_adjoint,
+             std::max<Index>(1, local_space_points()), [](Index, Index) {});
 }
 
 template class TruncatedFFT<float>;

@@ -69,6 +69,13 @@ class TruncatedFFT {
     Index outer, inner_local;            // block shape of the transform in `local`
   };
 
+  using TimeToModes = void (TruncatedRealDFT<T>::*)(Index, const T*, C*) const;
+  using TimeFromModes = void (TruncatedRealDFT<T>::*)(Index, const C*, T*) const;
+  using AxisOp = void (TruncatedComplexDFT<T>::*)(Index, Index, const C*, C*) const;
+  void to_modes(const T* x, C* X, TimeToModes time_op, AxisOp axis_op) const;
+  void from_modes(const C* X, T* x, AxisOp axis_op, TimeFromModes time_op, Index chunk,
+                  const std::function<void(Index s0, Index s1)>& epilogue) const;
+
   Layout input_;
   std::vector<Index> modes_;
   Layout time_layout_;

@@ -6,15 +6,15 @@
 #include <sstream>
 
 #include "error.hpp"
-#include "hdf5_handle.hpp"
+#include "hdf5_handles.hpp"
 #include "tensor_slice.hpp"
 
 namespace fno::tools {
 
 namespace {
 
-H5Handle open_read_only(const std::string& path) {
-  H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+h5::File open_read_only(const std::string& path) {
+  h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
   FNO_CHECK(file.valid(), "cannot open ", path, " as an HDF5 file");
   return file;
 }
@@ -33,8 +33,8 @@ bool exists(hid_t file, const std::string& name) {
 
 std::vector<Index> int_attribute(hid_t file, const std::string& path, const char* name) {
   FNO_CHECK(H5Aexists(file, name) > 0, path, " has no root attribute '", name, "'");
-  H5Handle attr(H5Aopen(file, name, H5P_DEFAULT), H5Aclose);
-  H5Handle space(H5Aget_space(attr.get()), H5Sclose);
+  h5::Attribute attr(H5Aopen(file, name, H5P_DEFAULT));
+  h5::Dataspace space(H5Aget_space(attr.get()));
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
   FNO_CHECK(n >= 1, path, ": attribute '", name, "' is empty");
   std::vector<long long> values(static_cast<std::size_t>(n));
@@ -51,8 +51,8 @@ Index int_scalar(hid_t file, const std::string& path, const char* name) {
 
 std::vector<Index> dataset_shape(hid_t file, const std::string& path, const std::string& name) {
   FNO_CHECK(exists(file, name), path, " has no dataset /", name);
-  H5Handle set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
-  H5Handle space(H5Dget_space(set.get()), H5Sclose);
+  h5::Dataset set(H5Dopen2(file, name.c_str(), H5P_DEFAULT));
+  h5::Dataspace space(H5Dget_space(set.get()));
   const int rank = H5Sget_simple_extent_ndims(space.get());
   std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
@@ -67,13 +67,13 @@ std::vector<double> read_slab(hid_t file, const std::string& path, const std::st
   for (std::size_t a = 0; a < shape.size(); ++a)
     FNO_CHECK(start[a] + count[a] <= shape[a], path, ": /", name, " axis ", a, " has extent ", shape[a],
               ", needed ", start[a] + count[a]);
-  H5Handle set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
-  H5Handle space(H5Dget_space(set.get()), H5Sclose);
+  h5::Dataset set(H5Dopen2(file, name.c_str(), H5P_DEFAULT));
+  h5::Dataspace space(H5Dget_space(set.get()));
   std::vector<double> data(static_cast<std::size_t>(element_count(count)));
   if (!shape.empty()) {
     std::vector<hsize_t> s(start.begin(), start.end()), c(count.begin(), count.end());
     H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, s.data(), nullptr, c.data(), nullptr);
-    H5Handle memory(H5Screate_simple(static_cast<int>(c.size()), c.data(), nullptr), H5Sclose);
+    h5::Dataspace memory(H5Screate_simple(static_cast<int>(c.size()), c.data(), nullptr));
     FNO_CHECK(H5Dread(set.get(), H5T_NATIVE_DOUBLE, memory.get(), space.get(), H5P_DEFAULT, data.data()) >= 0, path,
               ": cannot read /", name);
   } else {
@@ -225,7 +225,7 @@ double compare(const std::vector<T>& ours, const std::vector<double>& reference,
 }  // namespace
 
 FnoConfig read_torch_config(const std::string& path) {
-  H5Handle file = open_read_only(path);
+  h5::File file = open_read_only(path);
   const hid_t f = file.get();
   FnoConfig c;
   const Index d = int_scalar(f, path, "d");
@@ -245,7 +245,7 @@ FnoConfig read_torch_config(const std::string& path) {
 }
 
 bool has_torch_reference(const std::string& path) {
-  H5Handle file = open_read_only(path);
+  h5::File file = open_read_only(path);
   for (const char* name : {"input", "loss_weight", "f64/output", "f64/grad_input", "f64/grads"})
     if (!exists(file.get(), name)) return false;
   return true;
@@ -253,7 +253,7 @@ bool has_torch_reference(const std::string& path) {
 
 template <class T>
 void load_torch_parameters(const std::string& path, Fno<T>& model) {
-  H5Handle file = open_read_only(path);
+  h5::File file = open_read_only(path);
   const FnoConfig& c = model.config();
   for (Parameter<T>& p : model.parameters()) {
     if (is_spectral(p.name)) {
@@ -273,7 +273,7 @@ void load_torch_parameters(const std::string& path, Fno<T>& model) {
 template <class T>
 ParityReport check_torch_parity(const std::string& path, Fno<T>& model) {
   FNO_CHECK(model.batch() == 1, "the PyTorch reference has batch 1; the model was built for ", model.batch());
-  H5Handle file = open_read_only(path);
+  h5::File file = open_read_only(path);
   const hid_t f = file.get();
   const FnoConfig& c = model.config();
   const MPI_Comm comm = model.grid().comm();

@@ -53,8 +53,18 @@ double tolerance() {
   return std::is_same_v<T, double> ? 1e-12 : 1e-5;
 }
 
+// Block layout of the case on the process grid; with zero_first, the first process along
+// axis 0 owns no points (explicit ownership, as a DMDA given lx with a 0 would).
+Layout case_layout(std::shared_ptr<ProcessGrid> grid, const Case& c, bool zero_first) {
+  if (!zero_first || grid->dim(0) < 2) return Layout::block(grid, c.shape, c.lead);
+  std::vector<std::vector<Index>> own(c.shape.size());
+  own[0] = dmda_parts(c.shape[0], grid->dim(0) - 1);
+  own[0].insert(own[0].begin(), 0);
+  return Layout::owned(grid, c.shape, c.lead, own);
+}
+
 template <class T>
-void check_against_fftw(const Case& c) {
+void check_against_fftw(const Case& c, bool zero_first = false) {
   int np = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &np);
   const int d = static_cast<int>(c.shape.size());
@@ -63,7 +73,7 @@ void check_against_fftw(const Case& c) {
     auto pg = dims;
     pg.push_back(1);
     auto grid = std::make_shared<ProcessGrid>(MPI_COMM_WORLD, pg);
-    Layout in = Layout::block(grid, c.shape, c.lead);
+    Layout in = case_layout(grid, c, zero_first);
     SCOPED_TRACE("input " + in.describe());
     TruncatedFFT<T> fft(in, c.modes);
     const Layout& ml = fft.mode_layout();
@@ -106,7 +116,7 @@ void check_against_fftw(const Case& c) {
 }
 
 template <class T>
-void check_band_limited_round_trip(const Case& c) {
+void check_band_limited_round_trip(const Case& c, bool zero_first = false) {
   int np = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &np);
   const int d = static_cast<int>(c.shape.size());
@@ -115,7 +125,7 @@ void check_band_limited_round_trip(const Case& c) {
     auto pg = dims;
     pg.push_back(1);
     auto grid = std::make_shared<ProcessGrid>(MPI_COMM_WORLD, pg);
-    Layout in = Layout::block(grid, c.shape, c.lead);
+    Layout in = case_layout(grid, c, zero_first);
     SCOPED_TRACE("input " + in.describe());
     TruncatedFFT<T> fft(in, c.modes);
     const Layout& ml = fft.mode_layout();
@@ -188,6 +198,9 @@ TEST(TruncatedFFT, MatchesFftwFloat3D) { check_against_fftw<float>(kCase3D); }
 TEST(TruncatedFFT, InverseReproducesBandLimitedDouble2D) { check_band_limited_round_trip<double>(kCase2D); }
 TEST(TruncatedFFT, InverseReproducesBandLimitedDouble3D) { check_band_limited_round_trip<double>(kCase3D); }
 TEST(TruncatedFFT, InverseReproducesBandLimitedFloat3D) { check_band_limited_round_trip<float>(kCase3D); }
+// A rank that owns no grid points (explicit ownership) takes part in every transpose.
+TEST(TruncatedFFT, RankWithoutPointsMatchesFftw) { check_against_fftw<double>(kCase3D, true); }
+TEST(TruncatedFFT, RankWithoutPointsRoundTrip) { check_band_limited_round_trip<double>(kCase2D, true); }
 TEST(TruncatedFFT, AdjointsDotProduct2D) { check_adjoints(kCase2D); }
 TEST(TruncatedFFT, AdjointsDotProduct3D) { check_adjoints(kCase3D); }
 
