@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "petsc_program.hpp"
 #include "cell_block.hpp"
 #include "dataset_file.hpp"
 #include "random_stream.hpp"
@@ -240,16 +241,4 @@ PetscErrorCode RunProgram() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  PetscCall(PetscInitialize(&argc, &argv, nullptr, help));
-  // Input errors are raised collectively. Rank 0 prints PETSc's message; the other ranks
-  // return the error instead of PETSc's default (sleep 10 s, then exit(0)), so every rank
-  // reports and exits non-zero.
-  PetscMPIInt rank;
-  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
-  if (rank != 0) PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr));
-  const PetscErrorCode error = RunProgram();
-  if (error) std::fprintf(stderr, "[rank %d] fno-gen: stopped with PETSc error %d (message above)\n", (int)rank, (int)error);
-  PetscCall(PetscFinalize());
-  return error ? 1 : 0;
-}
+int main(int argc, char** argv) { return fno::sim::RunPetscProgram(argc, argv, help, "fno-gen", RunProgram); }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "petsc_program.hpp"
 #include "grdecl_export.hpp"
 #include "simulator_options.hpp"
 #include "snapshot_file.hpp"
@@ -152,16 +153,4 @@ PetscErrorCode RunProgram() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  PetscCall(PetscInitialize(&argc, &argv, nullptr, help));
-  // Input errors are raised collectively. Rank 0 prints PETSc's message; the other ranks
-  // return the error instead of PETSc's default (sleep 10 s, then exit(0)), so every rank
-  // reports and exits non-zero.
-  PetscMPIInt rank;
-  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
-  if (rank != 0) PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr));
-  const PetscErrorCode error = RunProgram();
-  if (error) std::fprintf(stderr, "[rank %d] fno-sim: stopped with PETSc error %d (message above)\n", (int)rank, (int)error);
-  PetscCall(PetscFinalize());
-  return error ? 1 : 0;
-}
+int main(int argc, char** argv) { return fno::sim::RunPetscProgram(argc, argv, help, "fno-sim", RunProgram); }
