@@ -2,12 +2,18 @@
 //   fno-bench fft   -grid 128,128,64 -modes 12,12,8 -channels 20 -reps 5 [-precision float|double|both]
 //                   [-pgrid 2,1,1] [-peers no]
 //   fno-bench model -config 2dt-64 -mode fwd|train|both [-model M.h5] [-reps 5]
+//   fno-bench sim [fno-sim options]         (runs fno-sim -bench)
 //   fno-bench repartition -grid 128,24,8 -channels 20 -reps 10
 #include <mpi.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "bench_options.hpp"
 #include "blas.hpp"
@@ -33,10 +39,30 @@ const char* kHelp =
     "         -model FILE (weights, e.g. from fno-import; default: seeded init)  -pgrid p0,p1[,p2]\n"
     "  repartition  one pencil transpose and back: packed buffers vs subarray datatypes\n"
     "         -grid n0,..,nk (128,24,8)  -channels C (20)  -reps R (10)\n"
+    "  sim    the reference simulator's benchmark: runs fno-sim -bench [fno-sim options]\n"
+    "         (default: the 64x64 slice, 51 reports over 10 years; scripts/sim_bench.sh runs all cases)\n"
     "Every rank runs one BLAS thread.\n";
+
+// fno-bench sim [options]: the reference simulator's benchmark lives in the PETSc program
+// fno-sim (-bench prints its JSON line); run it in place of this process, before MPI starts.
+[[noreturn]] void exec_simulator_bench(int argc, char** argv) {
+  std::vector<char> self(4096, '\0');
+  const ssize_t n = readlink("/proc/self/exe", self.data(), self.size() - 1);
+  std::string dir = n > 0 ? std::string(self.data(), static_cast<std::size_t>(n)) : std::string(argv[0]);
+  dir = dir.substr(0, dir.find_last_of('/') + 1);
+  std::string sim = dir + "fno-sim", flag = "-bench";
+  std::vector<char*> args{sim.data(), flag.data()};
+  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  execv(sim.c_str(), args.data());
+  std::fprintf(stderr, "fno-bench error: cannot run %s (%s); fno-sim is built with PETSc (PETSCFNO_WITH_PETSC=ON)\n",
+               sim.c_str(), std::strerror(errno));
+  std::exit(1);
 }
+}  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && !std::strcmp(argv[1], "sim")) exec_simulator_bench(argc, argv);
   MPI_Init(&argc, &argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
