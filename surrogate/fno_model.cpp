@@ -169,7 +169,7 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   // transform's time stage, chunk by chunk of space points while the chunk is in cache;
   // v_l and v_{l+1} alternate between the two scratch buffers.
   const Index nt_padded = nt + pad;
-  const Index fused_points = std::max<Index>(1, fused_chunk_points / nt_padded);
+  const Index fused_points = std::max<Index>(1, fused_chunk_points_ / nt_padded);
   T* v_next = scratch_b_.data();
   for (int l = 0; l < config_.layers; ++l) {
     std::vector<T>& z = z_of(l);

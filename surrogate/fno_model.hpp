@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "error.hpp"
 #include "fno_config.hpp"
 #include "layout.hpp"
 #include "parameter.hpp"
@@ -65,6 +66,13 @@ class Fno {
   // Gradients are additionally sum-reduced over this communicator (data parallelism;
   // MPI_COMM_NULL, the default, turns it off). The caller keeps it alive.
   void set_data_parallel_comm(MPI_Comm comm) { data_parallel_ = comm; }
+  // Grid points per chunk of the forward's fused epilogue (W v + bias and GELU run inside
+  // the inverse transform's time stage, a chunk at a time); default 2048. Results do not
+  // depend on it beyond rounding; tests use small values to exercise many chunks.
+  void set_fused_chunk_points(Index points) {
+    FNO_CHECK(points >= 1, "fused chunk must hold at least one point, got ", points);
+    fused_chunk_points_ = points;
+  }
 
  private:
   Index grid_points() const { return input_layout_.local_count() / input_layout_.lead(); }
@@ -98,7 +106,7 @@ class Fno {
   static constexpr Index projection_chunk = 512;  // points per chunk of the projection
   // Grid points (whole time lines) per chunk of the fused inverse-transform epilogue
   // (W v + bias, GELU): z, v and the next v of a chunk stay within L2.
-  static constexpr Index fused_chunk_points = 2048;
+  Index fused_chunk_points_ = 2048;
   std::vector<T> scratch_a_, scratch_b_;  // forward: v_l, lift, u; backward: the hidden gradients
   std::vector<T> grad_features_;          // gradient of a                      [b][in + d][grid]
   std::vector<T> proj_hidden_;            // projection chunk: h (forward); h, g, dg (backward)
