@@ -140,9 +140,8 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   const Index points = grid_points(), padded = padded_points();
   const Index channels = config_.in_channels + config_.ndim();
   const auto hidden_size = static_cast<std::size_t>(b * width * padded);
-  scratch_a_.resize(hidden_size);  // v_l, then the cropped u
-  scratch_b_.resize(hidden_size);  // the unpadded lift
-  T* v = scratch_a_.data();
+  scratch_.resize(hidden_size);  // v_l, then the cropped u
+  T* v = scratch_.data();
 
   // Lifting: a = [x, coordinates], v_0 = pad_t(P a).
   if (features_.empty()) {  // the coordinate channels never change: filled once
@@ -154,8 +153,11 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
                 features_.data() + n * channels * points);
   }
   if (pad > 0) {
-    lift_->forward(b, points, features_.data(), points, scratch_b_.data(), points);
-    pad_time(b * width * points / nt, nt, pad, scratch_b_.data(), v);
+    // The unpadded lift goes through z_0's storage, which the first layer then overwrites.
+    std::vector<T>& unpadded = hidden_.empty() ? hidden_.emplace_back() : hidden_.front();
+    unpadded.resize(hidden_size);
+    lift_->forward(b, points, features_.data(), points, unpadded.data(), points);
+    pad_time(b * width * points / nt, nt, pad, unpadded.data(), v);
   } else {
     lift_->forward(b, points, features_.data(), points, v, points);
   }
@@ -166,11 +168,11 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   if (static_cast<int>(hidden_.size()) < stored) hidden_.resize(static_cast<std::size_t>(stored));
   auto z_of = [&](int l) -> std::vector<T>& { return hidden_[static_cast<std::size_t>(l % stored)]; };
   // Each layer's W v + bias and the next layer's input GELU(z) are fused into the inverse
-  // transform's time stage, chunk by chunk of space points while the chunk is in cache;
-  // v_l and v_{l+1} alternate between the two scratch buffers.
+  // transform's time stage, chunk by chunk of space points while the chunk is in cache.
+  // v_{l+1} replaces v_l in place: the forward transform has consumed all of v_l before
+  // the inverse starts, and a chunk of v_l is overwritten only after W v_l used it.
   const Index nt_padded = nt + pad;
   const Index fused_points = std::max<Index>(1, fused_chunk_points_ / nt_padded);
-  T* v_next = scratch_b_.data();
   for (int l = 0; l < config_.layers; ++l) {
     std::vector<T>& z = z_of(l);
     z.resize(hidden_size);
@@ -181,16 +183,15 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
       w.forward(b, count, v + p0, padded, z.data() + p0, padded, /*accumulate=*/true);
       if (!last)
         for (Index row = 0; row < b * width; ++row)
-          activation_forward(Activation::gelu, count, z.data() + row * padded + p0, v_next + row * padded + p0);
+          activation_forward(Activation::gelu, count, z.data() + row * padded + p0, v + row * padded + p0);
     });
-    std::swap(v, v_next);
   }
 
   // Projection, in chunks of points so that the proj_width-channel hidden layer stays small.
   const T* u = z_of(config_.layers - 1).data();
   if (pad > 0) {
-    crop_time(b * width * points / nt, nt, pad, u, scratch_a_.data());
-    u = scratch_a_.data();
+    crop_time(b * width * points / nt, nt, pad, u, scratch_.data());
+    u = scratch_.data();
   }
   const Index chunk = std::min<Index>(points, projection_chunk);
   proj_hidden_.resize(static_cast<std::size_t>(config_.proj_width * chunk));
@@ -235,8 +236,10 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
       std::fill(p->grad.begin(), p->grad.end(), T(0));
     }
 
-  T* dv = scratch_a_.data();       // gradient flowing backwards
-  T* dv_next = scratch_b_.data();  // the next one / scratch
+  // Two hidden-size buffers carry the gradients: the work buffer and z_{L-1}'s storage,
+  // which is free once the projection's backward below has read u = crop(z_{L-1}).
+  T* dv = scratch_.data();                                                 // gradient flowing backwards
+  T* dv_next = hidden_[static_cast<std::size_t>(config_.layers - 1)].data();  // the next one / scratch
 
   // Projection backward (recomputing its hidden layer chunk by chunk): du.
   const T* u = last.data();

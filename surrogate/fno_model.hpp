@@ -107,7 +107,7 @@ class Fno {
   // Grid points (whole time lines) per chunk of the fused inverse-transform epilogue
   // (W v + bias, GELU): z, v and the next v of a chunk stay within L2.
   Index fused_chunk_points_ = 2048;
-  std::vector<T> scratch_a_, scratch_b_;  // forward: v_l, lift, u; backward: the hidden gradients
+  std::vector<T> scratch_;  // forward: v_l, then u; backward: a hidden gradient (z_{L-1}'s storage is the other)
   std::vector<T> grad_features_;          // gradient of a                      [b][in + d][grid]
   std::vector<T> proj_hidden_;            // projection chunk: h (forward); h, g, dg (backward)
 };
