@@ -178,13 +178,21 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
     z.resize(hidden_size);
     const bool last = l + 1 == config_.layers;
     const PointwiseLinear<T>& w = pointwise_[static_cast<std::size_t>(l)];
-    spectral_[static_cast<std::size_t>(l)].forward(v, z.data(), fused_points, [&](Index s0, Index s1) {
+    auto epilogue = [&](Index s0, Index s1) {
       const Index p0 = s0 * nt_padded, count = (s1 - s0) * nt_padded;
       w.forward(b, count, v + p0, padded, z.data() + p0, padded, /*accumulate=*/true);
-      if (!last)
-        for (Index row = 0; row < b * width; ++row)
-          activation_forward(Activation::gelu, count, z.data() + row * padded + p0, v + row * padded + p0);
-    });
+      if (last) return;
+      for (Index row = 0; row < b * width; ++row)
+        activation_forward(Activation::gelu, count, z.data() + row * padded + p0, v + row * padded + p0);
+      // The next layer's time stage on this chunk of v_{l+1}, into the shared plan's
+      // time-mode rows this inverse has just consumed.
+      fft_->forward_time_chunk(v, s0, s1);
+    };
+    SpectralConv<T>& spectral = spectral_[static_cast<std::size_t>(l)];
+    if (l == 0)
+      spectral.forward(v, z.data(), fused_points, epilogue);
+    else
+      spectral.forward_from_time(z.data(), fused_points, epilogue);
   }
 
   // Projection, in chunks of points so that the proj_width-channel hidden layer stays small.

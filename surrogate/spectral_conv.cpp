@@ -116,8 +116,19 @@ void SpectralConv<T>::forward(const T* x, T* y) {
 
 template <class T>
 void SpectralConv<T>::forward(const T* x, T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue) {
-  const Index m = modes_local_;
   fft_in_->forward(x, spectrum_in_.data());
+  multiply_and_invert(y, chunk, epilogue);
+}
+
+template <class T>
+void SpectralConv<T>::forward_from_time(T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue) {
+  fft_in_->forward_from_time(spectrum_in_.data());
+  multiply_and_invert(y, chunk, epilogue);
+}
+
+template <class T>
+void SpectralConv<T>::multiply_and_invert(T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue) {
+  const Index m = modes_local_;
   const C* w = weight_modes();
   for (Index b = 0; b < batch_; ++b)
     for (Index o = 0; o < out_; ++o) {

@@ -56,11 +56,16 @@ class SpectralConv {
   // forward() whose inverse transform calls epilogue(s0, s1) after writing space points
   // [s0, s1) of y (every batch and channel), chunk points at a time (TruncatedFFT::inverse).
   void forward(const T* x, T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue);
+  // The same, when the input's time stage already sits in fft_in()'s time-mode buffer
+  // (TruncatedFFT::forward_time_chunk, run by the previous layer's epilogue).
+  void forward_from_time(T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue);
   // Accumulates dR from the spectrum kept by the last forward; dx = ∂L/∂x (skipped when null).
   // dy [batch][out][local grid] -> dx [batch][in][local grid]
   void backward(const T* dy, T* dx);
 
  private:
+  // Y = R·X on the retained modes of the saved spectrum, then the inverse into y.
+  void multiply_and_invert(T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue);
   void check_and_allocate();
   const C* weight_modes() const { return reinterpret_cast<const C*>(weights_->value.data()); }
   C* weight_grad_modes() { return reinterpret_cast<C*>(weights_->grad.data()); }

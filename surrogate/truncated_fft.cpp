@@ -81,7 +81,12 @@ void TruncatedFFT<T>::to_modes(const T* x, C* X, TimeToModes time_op, AxisOp axi
   const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
   C* t = stages_.empty() ? X : buf_time_.data();
   (time_.*time_op)(lines, x, t);
-  const C* cur = t;
+  if (!stages_.empty()) space_stages_to_modes(X, axis_op);
+}
+
+template <class T>
+void TruncatedFFT<T>::space_stages_to_modes(C* X, AxisOp axis_op) const {
+  const C* cur = buf_time_.data();
   for (std::size_t i = 0; i < stages_.size(); ++i) {
     const Stage& s = stages_[i];
     const C* src = cur;
@@ -126,6 +131,21 @@ Index TruncatedFFT<T>::local_space_points() const {
   Index s = 1;
   for (int a = 0; a + 1 < input_.ndim(); ++a) s *= input_.local(a);
   return s;
+}
+
+template <class T>
+void TruncatedFFT<T>::forward_time_chunk(const T* x, Index s0, Index s1) const {
+  FNO_CHECK(!stages_.empty(), "a chunked forward needs at least one space axis");
+  const Index space = local_space_points(), nt = input_.global(input_.ndim() - 1), mt = modes_.back();
+  FNO_CHECK(0 <= s0 && s0 <= s1 && s1 <= space, "chunk [", s0, ", ", s1, ") outside the ", space, " local space points");
+  for (Index c = 0; c < input_.lead(); ++c)
+    time_.forward(s1 - s0, x + (c * space + s0) * nt, buf_time_.data() + (c * space + s0) * mt);
+}
+
+template <class T>
+void TruncatedFFT<T>::forward_from_time(C* X) const {
+  FNO_CHECK(!stages_.empty(), "a chunked forward needs at least one space axis");
+  space_stages_to_modes(X, &TruncatedComplexDFT<T>::forward);
 }
 
 template <class T>

@@ -53,6 +53,15 @@ class TruncatedFFT {
   void inverse(const C* X, T* x, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue) const;
   // Local space points of the input layout (product of the local space extents).
   Index local_space_points() const;
+  // forward() in two parts, so that a caller can run the time stage chunk by chunk inside
+  // an inverse's epilogue (the rows it writes are the rows that epilogue's chunk has just
+  // consumed, so the shared time-mode buffer is reused in place): forward_time_chunk()
+  // transforms the time lines of space points [s0, s1) of every lead index of x into the
+  // plan's time-mode buffer; forward_from_time() then runs the space stages into X. Needs
+  // at least one space axis (has_space_stages()).
+  bool has_space_stages() const { return !stages_.empty(); }
+  void forward_time_chunk(const T* x, Index s0, Index s1) const;  // x: [lead][input local...]
+  void forward_from_time(C* X) const;                              // -> [lead][mode local...]
   void forward_adjoint(const C* X, T* x) const;  // adjoint of forward
   void inverse_adjoint(const T* x, C* X) const;  // adjoint of inverse
 
@@ -73,6 +82,7 @@ class TruncatedFFT {
   using TimeFromModes = void (TruncatedRealDFT<T>::*)(Index, const C*, T*) const;
   using AxisOp = void (TruncatedComplexDFT<T>::*)(Index, Index, const C*, C*) const;
   void to_modes(const T* x, C* X, TimeToModes time_op, AxisOp axis_op) const;
+  void space_stages_to_modes(C* X, AxisOp axis_op) const;  // from buf_time_
   void from_modes(const C* X, T* x, AxisOp axis_op, TimeFromModes time_op, Index chunk,
                   const std::function<void(Index s0, Index s1)>& epilogue) const;
 
