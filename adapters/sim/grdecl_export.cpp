@@ -4,32 +4,11 @@
 #include <fstream>
 #include <iomanip>
 
+#include "dmda_gather.hpp"
+
 namespace fno::sim {
 
 namespace {
-// Gathers a DMDA vector in natural order onto rank 0 (others get an empty vector).
-PetscErrorCode GatherNatural(DM da, Vec global, std::vector<double>* values) {
-  PetscFunctionBeginUser;
-  Vec natural, gathered;
-  VecScatter scatter;
-  PetscCall(DMDACreateNaturalVector(da, &natural));
-  PetscCall(DMDAGlobalToNaturalBegin(da, global, INSERT_VALUES, natural));
-  PetscCall(DMDAGlobalToNaturalEnd(da, global, INSERT_VALUES, natural));
-  PetscCall(VecScatterCreateToZero(natural, &scatter, &gathered));
-  PetscCall(VecScatterBegin(scatter, natural, gathered, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(scatter, natural, gathered, INSERT_VALUES, SCATTER_FORWARD));
-  PetscInt n;
-  PetscCall(VecGetLocalSize(gathered, &n));
-  const PetscScalar* a;
-  PetscCall(VecGetArrayRead(gathered, &a));
-  values->assign(a, a + n);
-  PetscCall(VecRestoreArrayRead(gathered, &a));
-  PetscCall(VecScatterDestroy(&scatter));
-  PetscCall(VecDestroy(&gathered));
-  PetscCall(VecDestroy(&natural));
-  PetscFunctionReturn(0);
-}
-
 void WriteKeyword(std::ostream& out, const char* keyword, const std::vector<double>& values, double scale) {
   out << keyword << "\n";
   for (std::size_t c = 0; c < values.size(); ++c) out << values[c] * scale << ((c + 1) % 6 == 0 ? "\n" : " ");

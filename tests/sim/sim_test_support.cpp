@@ -16,28 +16,6 @@ namespace {
     ::testing::AddGlobalTestEnvironment(std::make_unique<PetscEnvironment>().release());
 }  // namespace
 
-PetscErrorCode GatherNatural(DM da, Vec v, std::vector<double>* values) {
-  PetscFunctionBeginUser;
-  Vec natural, gathered;
-  VecScatter scatter;
-  PetscCall(DMDACreateNaturalVector(da, &natural));
-  PetscCall(DMDAGlobalToNaturalBegin(da, v, INSERT_VALUES, natural));
-  PetscCall(DMDAGlobalToNaturalEnd(da, v, INSERT_VALUES, natural));
-  PetscCall(VecScatterCreateToZero(natural, &scatter, &gathered));
-  PetscCall(VecScatterBegin(scatter, natural, gathered, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(scatter, natural, gathered, INSERT_VALUES, SCATTER_FORWARD));
-  PetscInt n;
-  const PetscScalar* a;
-  PetscCall(VecGetLocalSize(gathered, &n));
-  PetscCall(VecGetArrayRead(gathered, &a));
-  values->assign(a, a + n);
-  PetscCall(VecRestoreArrayRead(gathered, &a));
-  PetscCall(VecScatterDestroy(&scatter));
-  PetscCall(VecDestroy(&gathered));
-  PetscCall(VecDestroy(&natural));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode RunCase(MPI_Comm comm, const SimulatorConfig& config, bool use_options, CaseResult* result) {
   PetscFunctionBeginUser;
   TwoPhaseSimulator simulator(comm, config);

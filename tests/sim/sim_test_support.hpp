@@ -1,6 +1,7 @@
 // Shared helpers of the simulator tests: a PETSc environment inside the MPI main of
 // fno_test_main, and running a case while collecting snapshots and CO2 volumes.
 #pragma once
+#include "dmda_gather.hpp"
 
 #include <gtest/gtest.h>
 #include <petscdmda.h>
@@ -29,7 +30,7 @@ struct CaseResult {
 // Runs `config` on `comm` (options from the PETSc database when use_options).
 PetscErrorCode RunCase(MPI_Comm comm, const SimulatorConfig& config, bool use_options, CaseResult* result);
 
-// Vec in natural (i fastest) order gathered onto rank 0 of the DM's communicator.
-PetscErrorCode GatherNatural(DM da, Vec v, std::vector<double>* values);
+// GatherNatural (dmda_gather.hpp) serves the tests too.
+using fno::sim::GatherNatural;
 
 }  // namespace fno::sim::testing

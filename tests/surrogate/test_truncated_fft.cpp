@@ -53,6 +53,19 @@ double tolerance() {
   return std::is_same_v<T, double> ? 1e-12 : 1e-5;
 }
 
+// One process grid per factorization of the communicator over the space axes of the case
+// (time is never split): every grid a DMDA of this rank count could use.
+std::vector<std::shared_ptr<ProcessGrid>> case_grids(const Case& c) {
+  int np = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &np);
+  std::vector<std::shared_ptr<ProcessGrid>> grids;
+  for (auto dims : test::factorizations(np, static_cast<int>(c.shape.size()) - 1)) {
+    dims.push_back(1);
+    grids.push_back(std::make_shared<ProcessGrid>(MPI_COMM_WORLD, dims));
+  }
+  return grids;
+}
+
 // Block layout of the case on the process grid; with zero_first, the first process along
 // axis 0 owns no points (explicit ownership, as a DMDA given lx with a 0 would).
 Layout case_layout(std::shared_ptr<ProcessGrid> grid, const Case& c, bool zero_first) {
@@ -65,14 +78,9 @@ Layout case_layout(std::shared_ptr<ProcessGrid> grid, const Case& c, bool zero_f
 
 template <class T>
 void check_against_fftw(const Case& c, bool zero_first = false) {
-  int np = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &np);
   const int d = static_cast<int>(c.shape.size());
   const auto seed = test::fresh_seed(MPI_COMM_WORLD);
-  for (const auto& dims : test::factorizations(np, d - 1)) {
-    auto pg = dims;
-    pg.push_back(1);
-    auto grid = std::make_shared<ProcessGrid>(MPI_COMM_WORLD, pg);
+  for (const auto& grid : case_grids(c)) {
     Layout in = case_layout(grid, c, zero_first);
     SCOPED_TRACE("input " + in.describe());
     TruncatedFFT<T> fft(in, c.modes);
@@ -117,14 +125,9 @@ void check_against_fftw(const Case& c, bool zero_first = false) {
 
 template <class T>
 void check_band_limited_round_trip(const Case& c, bool zero_first = false) {
-  int np = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &np);
   const int d = static_cast<int>(c.shape.size());
   const auto seed = test::fresh_seed(MPI_COMM_WORLD);
-  for (const auto& dims : test::factorizations(np, d - 1)) {
-    auto pg = dims;
-    pg.push_back(1);
-    auto grid = std::make_shared<ProcessGrid>(MPI_COMM_WORLD, pg);
+  for (const auto& grid : case_grids(c)) {
     Layout in = case_layout(grid, c, zero_first);
     SCOPED_TRACE("input " + in.describe());
     TruncatedFFT<T> fft(in, c.modes);
@@ -163,14 +166,8 @@ void expect_adjoint(double lhs, double rhs) {
 }
 
 void check_adjoints(const Case& c) {
-  int np = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &np);
-  const int d = static_cast<int>(c.shape.size());
   const auto seed = test::fresh_seed(MPI_COMM_WORLD);
-  for (const auto& dims : test::factorizations(np, d - 1)) {
-    auto pg = dims;
-    pg.push_back(1);
-    auto grid = std::make_shared<ProcessGrid>(MPI_COMM_WORLD, pg);
+  for (const auto& grid : case_grids(c)) {
     Layout in = Layout::block(grid, c.shape, c.lead);
     SCOPED_TRACE("input " + in.describe());
     TruncatedFFT<double> fft(in, c.modes);
@@ -202,14 +199,10 @@ TEST(TruncatedFFT, InverseReproducesBandLimitedFloat3D) { check_band_limited_rou
 // the same result as the plain inverse, and every chunk's points visited exactly once, in
 // order, after they were written.
 TEST(TruncatedFFT, ChunkedInverseWithEpilogue) {
-  int np = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &np);
   const auto seed = test::fresh_seed(MPI_COMM_WORLD);
   for (const Case& c : {kCase2D, kCase3D}) {
     const int d = static_cast<int>(c.shape.size());
-    auto pg = test::factorizations(np, d - 1).back();
-    pg.push_back(1);
-    auto grid = std::make_shared<ProcessGrid>(MPI_COMM_WORLD, pg);
+    auto grid = case_grids(c).back();
     Layout in = Layout::block(grid, c.shape, c.lead);
     TruncatedFFT<double> fft(in, c.modes);
     auto X = test::random_complex<double>(fft.mode_layout(), seed);

@@ -582,7 +582,7 @@ TEST_F(ModelFile, WriteErrorsAreReportedEverywhereAndLeaveNoFile) {
 }
 
 TEST_F(ModelFile, RanksMustDescribeTheSameModel) {
-  if (size_of(MPI_COMM_WORLD) < 2) GTEST_SKIP() << "needs two ranks";
+  ASSERT_GE(size_of(MPI_COMM_WORLD), 2) << "registered for 2 or more ranks only (tests/training/CMakeLists.txt)";
   const std::string file = path("model.h5");
   auto model = synthetic_model(MPI_COMM_WORLD, writer_dims(size_of(MPI_COMM_WORLD)), seed_, true);
   if (rank_of(MPI_COMM_WORLD) == 1) model.params[3].name = "proj.fc2.other";
@@ -596,7 +596,7 @@ TEST_F(ModelFile, RanksMustDescribeTheSameModel) {
 namespace {
 
 TEST_F(ModelFile, DistributedHyperslabsMustTileTheTensor) {
-  if (size_of(MPI_COMM_WORLD) < 2) GTEST_SKIP() << "needs two ranks";
+  ASSERT_GE(size_of(MPI_COMM_WORLD), 2) << "registered for 2 or more ranks only (tests/training/CMakeLists.txt)";
   const std::string file = path("model.h5");
   // Every rank claims the whole spectral weight: overlapping hyperslabs.
   auto model = synthetic_model(MPI_COMM_SELF, {1}, seed_, true);
