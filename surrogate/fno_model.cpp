@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "blas.hpp"
 #include "error.hpp"
 #include "grid_features.hpp"
+#include "profiling.hpp"
 #include "tensor_slice.hpp"
 
 namespace fno {
@@ -140,10 +142,12 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   const Index points = grid_points(), padded = padded_points();
   const Index channels = config_.in_channels + config_.ndim();
   const auto hidden_size = static_cast<std::size_t>(b * width * padded);
+  profile::Scope forward_scope(profile::Stage::forward);
   scratch_.resize(hidden_size);  // v_l, then the cropped u
   T* v = scratch_.data();
 
   // Lifting: a = [x, coordinates], v_0 = pad_t(P a).
+  std::optional<profile::Scope> lift_scope(std::in_place, profile::Stage::lift);
   if (features_.empty()) {  // the coordinate channels never change: filled once
     features_.resize(static_cast<std::size_t>(b * channels * points));
     append_coordinates(input_layout_, b, config_.in_channels, input, features_.data());
@@ -161,6 +165,7 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   } else {
     lift_->forward(b, points, features_.data(), points, v, points);
   }
+  lift_scope.reset();
 
   // Fourier blocks: z_l = SpectralConv(v_l) + W v_l + bias. Inference keeps only z_{l-1}
   // and z_l (alternating between two buffers).
@@ -180,10 +185,16 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
     const PointwiseLinear<T>& w = pointwise_[static_cast<std::size_t>(l)];
     auto epilogue = [&](Index s0, Index s1) {
       const Index p0 = s0 * nt_padded, count = (s1 - s0) * nt_padded;
-      w.forward(b, count, v + p0, padded, z.data() + p0, padded, /*accumulate=*/true);
+      {
+        profile::Scope scope(profile::Stage::pointwise);
+        w.forward(b, count, v + p0, padded, z.data() + p0, padded, /*accumulate=*/true);
+      }
       if (last) return;
-      for (Index row = 0; row < b * width; ++row)
-        activation_forward(Activation::gelu, count, z.data() + row * padded + p0, v + row * padded + p0);
+      {
+        profile::Scope scope(profile::Stage::activation);
+        for (Index row = 0; row < b * width; ++row)
+          activation_forward(Activation::gelu, count, z.data() + row * padded + p0, v + row * padded + p0);
+      }
       // The next layer's time stage on this chunk of v_{l+1}, into the shared plan's
       // time-mode rows this inverse has just consumed.
       fft_->forward_time_chunk(v, s0, s1);
@@ -196,6 +207,7 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   }
 
   // Projection, in chunks of points so that the proj_width-channel hidden layer stays small.
+  profile::Scope projection_scope(profile::Stage::projection);
   const T* u = z_of(config_.layers - 1).data();
   if (pad > 0) {
     crop_time(b * width * points / nt, nt, pad, u, scratch_.data());
@@ -234,6 +246,7 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
   const Index channels = config_.in_channels + config_.ndim();
   const auto hidden_size = static_cast<std::size_t>(b * width * padded);
   const std::vector<T>& last = hidden_[static_cast<std::size_t>(config_.layers - 1)];
+  profile::Scope backward_scope(profile::Stage::backward);
 
   // This backward's replicated gradients are accumulated from zero, reduced, then added
   // to what the parameters held before.
@@ -257,6 +270,7 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
     u = dv;
     du = dv_next;
   }
+  std::optional<profile::Scope> projection_scope(std::in_place, profile::Stage::projection);
   const Index chunk = std::min<Index>(points, projection_chunk);
   const auto chunk_size = static_cast<std::size_t>(config_.proj_width * chunk);
   proj_hidden_.resize(3 * chunk_size);
@@ -274,6 +288,7 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
       fc1_->backward(1, count, u_chunk, points, dg, count, du + n * width * points + p0, points);
     }
   if (pad > 0) pad_time(b * width * points / nt, nt, pad, du, dv);
+  projection_scope.reset();
 
   // Fourier blocks backward: dv_L -> dv_0. The pointwise weight gradient needs v_l, which
   // is recomputed in chunks of whole time lines (v_l = GELU(z_{l-1}), v_0 = pad_t(P a)).
@@ -286,9 +301,11 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
   for (int l = config_.layers - 1; l >= 0; --l) {
     const auto ul = static_cast<std::size_t>(l);
     if (l < config_.layers - 1) {  // dz_l = dv_{l+1} · GELU'(z_l), the slope left in hidden_[l] below
+      profile::Scope scope(profile::Stage::activation);
       const T* slope = hidden_[ul].data();
       for (std::size_t i = 0; i < hidden_size; ++i) dv[i] *= slope[i];
     }
+    std::optional<profile::Scope> pointwise_scope(std::in_place, profile::Stage::pointwise);
     for (Index n = 0; n < b; ++n)
       for (Index l0 = 0; l0 < lines; l0 += lines_per_chunk) {
         const Index count_lines = std::min(lines_per_chunk, lines - l0);
@@ -307,12 +324,17 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
         }
         pointwise_[ul].accumulate_gradients(1, count, v_chunk.data(), count, dv + n * width * padded + p0, padded);
       }
+    pointwise_scope.reset();
     spectral_[ul].backward(dv, dv_next);
-    pointwise_[ul].backward_input(b, padded, dv, padded, dv_next, padded, /*accumulate_dx=*/true);
+    {
+      profile::Scope scope(profile::Stage::pointwise);
+      pointwise_[ul].backward_input(b, padded, dv, padded, dv_next, padded, /*accumulate_dx=*/true);
+    }
     std::swap(dv, dv_next);
   }
 
   // Lifting backward.
+  profile::Scope lift_scope(profile::Stage::lift);
   const T* dl = dv;
   if (pad > 0) {
     crop_time(b * width * points / nt, nt, pad, dv, dv_next);

@@ -574,6 +574,148 @@ std::vector<std::string> link_names(hid_t group) {
   return names;
 }
 
+// ---- the problem description (optional /problem group) -----------------------------------
+
+void write_doubles_attribute(hid_t object, const char* name, const std::vector<double>& values,
+                             const std::string& context) {
+  const double dummy = 0;
+  write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {static_cast<Index>(values.size())},
+                  values.empty() ? &dummy : values.data(), context);
+}
+
+std::vector<double> read_doubles_attribute(hid_t object, const char* name, const std::string& context,
+                                           const std::string& where) {
+  h5::Attribute attribute = open_attribute(object, name, context, where);
+  if (attribute_class(attribute.get()) != H5T_FLOAT)
+    throw Error(context + ": attribute '" + name + "' of " + where + " is not floating point");
+  const hssize_t points = attribute_points(attribute.get());
+  h5::check(points, context, "sizing an attribute");
+  std::vector<double> values(static_cast<std::size_t>(points));
+  if (!values.empty())
+    h5::check(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, values.data()), context,
+              (std::string("reading attribute '") + name + "'").c_str());
+  return values;
+}
+
+void write_problem(hid_t file, const ProblemDescription& p, const std::string& context) {
+  h5::Group group = create_group(file, "problem", context);
+  write_string_attribute(group.get(), "description", p.description, context);
+  write_doubles_attribute(group.get(), "times", p.times, context);
+  h5::Group inputs = create_group(group.get(), "inputs", context);
+  for (std::size_t k = 0; k < p.inputs.size(); ++k) {
+    h5::Group g = create_group(inputs.get(), std::to_string(k).c_str(), context);
+    write_string_attribute(g.get(), "name", p.inputs[k].name, context);
+    write_string_attribute(g.get(), "source", p.inputs[k].source, context);
+    write_string_attribute(g.get(), "transform", p.inputs[k].transform, context);
+    write_double_attribute(g.get(), "scale", p.inputs[k].scale, context);
+    write_string_attribute(g.get(), "units", p.inputs[k].units, context);
+  }
+  h5::Group outputs = create_group(group.get(), "outputs", context);
+  for (std::size_t k = 0; k < p.outputs.size(); ++k) {
+    h5::Group g = create_group(outputs.get(), std::to_string(k).c_str(), context);
+    write_string_attribute(g.get(), "name", p.outputs[k].name, context);
+    write_string_attribute(g.get(), "units", p.outputs[k].units, context);
+    write_double_attribute(g.get(), "initial_value", p.outputs[k].initial_value, context);
+    write_double_attribute(g.get(), "min", p.outputs[k].min, context);
+    write_double_attribute(g.get(), "max", p.outputs[k].max, context);
+  }
+}
+
+// Reads /problem (rank 0's inspection) for a model of `config`; throws if it is malformed.
+ProblemDescription read_problem(hid_t file, const FnoConfig& config, const std::string& context) {
+  h5::Group group = open_group(file, "problem", context, "no /problem group");
+  ProblemDescription p;
+  p.description = read_string_attribute(group.get(), "description", context, "/problem");
+  p.times = read_doubles_attribute(group.get(), "times", context, "/problem");
+  h5::Group inputs = open_group(group.get(), "inputs", context, "no /problem/inputs group");
+  h5::Group outputs = open_group(group.get(), "outputs", context, "no /problem/outputs group");
+  for (Index k = 0; k < config.in_channels; ++k) {
+    const std::string name = std::to_string(k), where = "/problem/inputs/" + name;
+    h5::Group g = open_group(inputs.get(), name.c_str(), context, "no group " + where);
+    p.inputs.push_back({read_string_attribute(g.get(), "name", context, where),
+                        read_string_attribute(g.get(), "source", context, where),
+                        read_string_attribute(g.get(), "transform", context, where),
+                        read_double_attribute(g.get(), "scale", context, where),
+                        read_string_attribute(g.get(), "units", context, where)});
+  }
+  for (Index k = 0; k < config.out_channels; ++k) {
+    const std::string name = std::to_string(k), where = "/problem/outputs/" + name;
+    h5::Group g = open_group(outputs.get(), name.c_str(), context, "no group " + where);
+    p.outputs.push_back({read_string_attribute(g.get(), "name", context, where),
+                         read_string_attribute(g.get(), "units", context, where),
+                         read_double_attribute(g.get(), "initial_value", context, where),
+                         read_double_attribute(g.get(), "min", context, where),
+                         read_double_attribute(g.get(), "max", context, where)});
+  }
+  if (link_names(inputs.get()).size() != p.inputs.size() || link_names(outputs.get()).size() != p.outputs.size())
+    throw Error(context + ": /problem describes a different number of input or output fields than the model has");
+  try {
+    validate_problem(p, config);
+  } catch (const Error& e) {
+    throw Error(context + ": /problem: " + e.what());
+  }
+  return p;
+}
+
+void pack_double(Packer& packer, double v) {
+  std::int64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof v);
+  packer.integer(bits);
+}
+
+double unpack_double(Unpacker& unpacker) {
+  const std::int64_t bits = unpacker.integer();
+  double v = 0;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+void pack_problem(Packer& packer, const ProblemDescription& p) {
+  packer.text(p.description);
+  packer.integer(static_cast<std::int64_t>(p.times.size()));
+  for (double t : p.times) pack_double(packer, t);
+  packer.integer(static_cast<std::int64_t>(p.inputs.size()));
+  for (const auto& in : p.inputs) {
+    packer.text(in.name);
+    packer.text(in.source);
+    packer.text(in.transform);
+    pack_double(packer, in.scale);
+    packer.text(in.units);
+  }
+  packer.integer(static_cast<std::int64_t>(p.outputs.size()));
+  for (const auto& out : p.outputs) {
+    packer.text(out.name);
+    packer.text(out.units);
+    pack_double(packer, out.initial_value);
+    pack_double(packer, out.min);
+    pack_double(packer, out.max);
+  }
+}
+
+ProblemDescription unpack_problem(Unpacker& u) {
+  ProblemDescription p;
+  p.description = u.text();
+  p.times.resize(static_cast<std::size_t>(u.integer()));
+  for (double& t : p.times) t = unpack_double(u);
+  p.inputs.resize(static_cast<std::size_t>(u.integer()));
+  for (auto& in : p.inputs) {
+    in.name = u.text();
+    in.source = u.text();
+    in.transform = u.text();
+    in.scale = unpack_double(u);
+    in.units = u.text();
+  }
+  p.outputs.resize(static_cast<std::size_t>(u.integer()));
+  for (auto& out : p.outputs) {
+    out.name = u.text();
+    out.units = u.text();
+    out.initial_value = unpack_double(u);
+    out.min = unpack_double(u);
+    out.max = unpack_double(u);
+  }
+  return p;
+}
+
 void check_normalizer_group(hid_t normalizers, const char* which, std::uintmax_t file_size,
                             const std::string& context) {
   h5::Group group = open_group(normalizers, which, context, std::string("missing normalizer group ") + which);
@@ -632,6 +774,7 @@ ModelFileInfo inspect(const std::string& path, const ReadRequest& request) {
     if (info.has_output_normalizer) check_normalizer_group(normalizers.get(), "output", file_size, context);
   }
   info.has_checkpoint = has_link(file.get(), "optimizer") && has_link(file.get(), "checkpoint");
+  if (has_link(file.get(), "problem")) info.problem = read_problem(file.get(), info.config, context);
 
   if (request.expected_config) {
     const std::string differences = config_differences(info.config, *request.expected_config);
@@ -691,6 +834,8 @@ ModelFileInfo inspect_collectively(const std::string& path, MPI_Comm comm, const
     packer.integer(info.has_input_normalizer);
     packer.integer(info.has_output_normalizer);
     packer.integer(info.has_checkpoint);
+    packer.integer(info.problem.has_value());
+    if (info.problem) pack_problem(packer, *info.problem);
   }
   broadcast_string(comm, packer.bytes(), 0);
   if (rank != 0) {
@@ -703,6 +848,7 @@ ModelFileInfo inspect_collectively(const std::string& path, MPI_Comm comm, const
     info.has_input_normalizer = unpacker.integer() != 0;
     info.has_output_normalizer = unpacker.integer() != 0;
     info.has_checkpoint = unpacker.integer() != 0;
+    if (unpacker.integer() != 0) info.problem = unpack_problem(unpacker);
   }
   return info;
 }
@@ -777,6 +923,8 @@ void write_contents(const std::string& file_name, MPI_Comm comm, const FnoConfig
                          context);
     }
 
+    if (options.problem) write_problem(file.get(), *options.problem, context);
+
     if (optimizer) {
       h5::Group group_opt = create_group(file.get(), "optimizer", context);
       const AdamSettings& s = optimizer->settings();
@@ -820,6 +968,13 @@ void write_file(const std::string& path, MPI_Comm comm, const FnoConfig& config,
   FNO_MPI(MPI_Comm_rank(comm, &rank));
   checked_on_every_rank(comm, [&] {
     check_parameter_list(params, context, true);
+    if (options.problem) {
+      try {
+        validate_problem(*options.problem, config);
+      } catch (const Error& e) {
+        throw Error(context + ": " + e.what());
+      }
+    }
     if (optimizer) {
       FNO_CHECK(optimizer->exp_avg().size() == params.size(), context, ": the optimizer holds state for ",
                 optimizer->exp_avg().size(), " parameters, the list has ", params.size());
@@ -829,8 +984,13 @@ void write_file(const std::string& path, MPI_Comm comm, const FnoConfig& config,
                   context, ": the optimizer state of parameter '", params[k].name, "' does not match its local size");
     }
   });
-  require_same_on_all_ranks(comm, context,
-                            describe_request(config, params, &normalizers, optimizer, progress));
+  std::string description = describe_request(config, params, &normalizers, optimizer, progress);
+  if (options.problem) {
+    Packer packer;
+    pack_problem(packer, *options.problem);
+    description += packer.bytes();
+  }
+  require_same_on_all_ranks(comm, context, description);
   require_exact_tiling(comm, context, params);
 
   std::string temporary = rank == 0 ? temporary_name(path) : std::string();

@@ -29,6 +29,7 @@
 #include "normalizer.hpp"
 #include "optimizer.hpp"
 #include "parameter.hpp"
+#include "problem.hpp"
 
 namespace fno {
 
@@ -45,6 +46,8 @@ enum class StoredPrecision {
 
 struct ModelWriteOptions {
   StoredPrecision precision = StoredPrecision::native;
+  // Written as the optional /problem group (validated against the config first).
+  std::optional<ProblemDescription> problem = std::nullopt;
 };
 
 // Normalizer statistics stored with the model; either may be absent.
@@ -70,6 +73,7 @@ struct ModelFileInfo {
   bool has_input_normalizer = false;
   bool has_output_normalizer = false;
   bool has_checkpoint = false;               // optimizer state, epoch and RNG state
+  std::optional<ProblemDescription> problem;  // the optional /problem group
 };
 
 // ---- writing -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "error.hpp"
+#include "profiling.hpp"
 #include "tensor_slice.hpp"
 
 namespace fno {
@@ -130,16 +131,19 @@ template <class T>
 void SpectralConv<T>::multiply_and_invert(T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue) {
   const Index m = modes_local_;
   const C* w = weight_modes();
-  for (Index b = 0; b < batch_; ++b)
-    for (Index o = 0; o < out_; ++o) {
-      C* yk = spectrum_out_->data() + (b * out_ + o) * m;
-      for (Index k = 0; k < m; ++k) yk[k] = C(0);
-      for (Index i = 0; i < in_; ++i) {
-        const C* xk = spectrum_in_.data() + (b * in_ + i) * m;
-        const C* wk = w + (i * out_ + o) * m;
-        for (Index k = 0; k < m; ++k) multiply_add(xk[k], wk[k], yk[k]);
+  {
+    profile::Scope scope(profile::Stage::spectral_multiply);
+    for (Index b = 0; b < batch_; ++b)
+      for (Index o = 0; o < out_; ++o) {
+        C* yk = spectrum_out_->data() + (b * out_ + o) * m;
+        for (Index k = 0; k < m; ++k) yk[k] = C(0);
+        for (Index i = 0; i < in_; ++i) {
+          const C* xk = spectrum_in_.data() + (b * in_ + i) * m;
+          const C* wk = w + (i * out_ + o) * m;
+          for (Index k = 0; k < m; ++k) multiply_add(xk[k], wk[k], yk[k]);
+        }
       }
-    }
+  }
   fft_out_->inverse(spectrum_out_->data(), y, chunk, epilogue);
 }
 
@@ -150,27 +154,30 @@ void SpectralConv<T>::backward(const T* dy, T* dx) {
   fft_out_->inverse_adjoint(dy, d_out);
   C* dw = weight_grad_modes();
   const C* w = weight_modes();
-  for (Index i = 0; i < in_; ++i)
-    for (Index o = 0; o < out_; ++o) {
-      C* dwk = dw + (i * out_ + o) * m;
-      for (Index b = 0; b < batch_; ++b) {
-        const C* xk = spectrum_in_.data() + (b * in_ + i) * m;
-        const C* dyk = d_out + (b * out_ + o) * m;
-        for (Index k = 0; k < m; ++k) conj_multiply_add(xk[k], dyk[k], dwk[k]);
-      }
-    }
-  if (!dx) return;
-  for (Index b = 0; b < batch_; ++b)
-    for (Index i = 0; i < in_; ++i) {
-      C* dxk = spectrum_grad_->data() + (b * in_ + i) * m;
-      for (Index k = 0; k < m; ++k) dxk[k] = C(0);
+  {
+    profile::Scope scope(profile::Stage::spectral_multiply);
+    for (Index i = 0; i < in_; ++i)
       for (Index o = 0; o < out_; ++o) {
-        const C* dyk = d_out + (b * out_ + o) * m;
-        const C* wk = w + (i * out_ + o) * m;
-        for (Index k = 0; k < m; ++k) conj_multiply_add(wk[k], dyk[k], dxk[k]);
+        C* dwk = dw + (i * out_ + o) * m;
+        for (Index b = 0; b < batch_; ++b) {
+          const C* xk = spectrum_in_.data() + (b * in_ + i) * m;
+          const C* dyk = d_out + (b * out_ + o) * m;
+          for (Index k = 0; k < m; ++k) conj_multiply_add(xk[k], dyk[k], dwk[k]);
+        }
       }
-    }
-  fft_in_->forward_adjoint(spectrum_grad_->data(), dx);
+    if (dx)
+      for (Index b = 0; b < batch_; ++b)
+        for (Index i = 0; i < in_; ++i) {
+          C* dxk = spectrum_grad_->data() + (b * in_ + i) * m;
+          for (Index k = 0; k < m; ++k) dxk[k] = C(0);
+          for (Index o = 0; o < out_; ++o) {
+            const C* dyk = d_out + (b * out_ + o) * m;
+            const C* wk = w + (i * out_ + o) * m;
+            for (Index k = 0; k < m; ++k) conj_multiply_add(wk[k], dyk[k], dxk[k]);
+          }
+        }
+  }
+  if (dx) fft_in_->forward_adjoint(spectrum_grad_->data(), dx);
 }
 
 template class SpectralConv<float>;

@@ -1,5 +1,7 @@
 #include "truncated_fft.hpp"
 
+#include "profiling.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -80,7 +82,10 @@ template <class T>
 void TruncatedFFT<T>::to_modes(const T* x, C* X, TimeToModes time_op, AxisOp axis_op) const {
   const Index lines = input_.local_count() / input_.global(input_.ndim() - 1);
   C* t = stages_.empty() ? X : buf_time_.data();
-  (time_.*time_op)(lines, x, t);
+  {
+    profile::Scope scope(profile::Stage::time_dft);
+    (time_.*time_op)(lines, x, t);
+  }
   if (!stages_.empty()) space_stages_to_modes(X, axis_op);
 }
 
@@ -91,11 +96,15 @@ void TruncatedFFT<T>::space_stages_to_modes(C* X, AxisOp axis_op) const {
     const Stage& s = stages_[i];
     const C* src = cur;
     if (s.transpose) {
+      profile::Scope scope(profile::Stage::transpose);
       s.transpose->forward(cur, s.buf_local.data());
       src = s.buf_local.data();
     }
     C* dst = i + 1 == stages_.size() ? X : s.buf_after.data();
-    (s.dft.*axis_op)(s.outer, s.inner_local, src, dst);
+    {
+      profile::Scope scope(profile::Stage::space_dft);
+      (s.dft.*axis_op)(s.outer, s.inner_local, src, dst);
+    }
     cur = dst;
   }
 }
@@ -113,15 +122,24 @@ void TruncatedFFT<T>::from_modes(const C* X, T* x, AxisOp axis_op, TimeFromModes
     const Stage& s = stages_[k];
     C* before = k == 0 ? buf_time_.data() : stages_[k - 1].buf_after.data();
     C* dst = s.transpose ? s.buf_local.data() : before;
-    (s.dft.*axis_op)(s.outer, s.inner_local, cur, dst);
-    if (s.transpose) s.transpose->adjoint(dst, before);
+    {
+      profile::Scope scope(profile::Stage::space_dft);
+      (s.dft.*axis_op)(s.outer, s.inner_local, cur, dst);
+    }
+    if (s.transpose) {
+      profile::Scope scope(profile::Stage::transpose);
+      s.transpose->adjoint(dst, before);
+    }
     cur = before;
   }
   const Index space = local_space_points(), nt = input_.global(input_.ndim() - 1), mt = modes_.back();
   for (Index s0 = 0; s0 < space; s0 += chunk) {
     const Index s1 = std::min(space, s0 + chunk);
-    for (Index c = 0; c < input_.lead(); ++c)
-      (time_.*time_op)(s1 - s0, cur + (c * space + s0) * mt, x + (c * space + s0) * nt);
+    {
+      profile::Scope scope(profile::Stage::time_dft);
+      for (Index c = 0; c < input_.lead(); ++c)
+        (time_.*time_op)(s1 - s0, cur + (c * space + s0) * mt, x + (c * space + s0) * nt);
+    }
     epilogue(s0, s1);
   }
 }
@@ -138,6 +156,7 @@ void TruncatedFFT<T>::forward_time_chunk(const T* x, Index s0, Index s1) const {
   FNO_CHECK(!stages_.empty(), "a chunked forward needs at least one space axis");
   const Index space = local_space_points(), nt = input_.global(input_.ndim() - 1), mt = modes_.back();
   FNO_CHECK(0 <= s0 && s0 <= s1 && s1 <= space, "chunk [", s0, ", ", s1, ") outside the ", space, " local space points");
+  profile::Scope scope(profile::Stage::time_dft);
   for (Index c = 0; c < input_.lead(); ++c)
     time_.forward(s1 - s0, x + (c * space + s0) * nt, buf_time_.data() + (c * space + s0) * mt);
 }

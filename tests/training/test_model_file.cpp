@@ -288,7 +288,7 @@ TEST_F(ModelFile, Float32StorageAndFloatWritersConvertOnRead) {
   const auto written = synthetic_model(MPI_COMM_WORLD, writer_dims(world), seed_, true);
   const std::string from_double = path("double-as-float32.h5"), from_float = path("float.h5");
   fno::write_model(from_double, MPI_COMM_WORLD, synthetic_config(), written.params, synthetic_normalizers(),
-                   {fno::StoredPrecision::float32});
+                   {.precision = fno::StoredPrecision::float32});
   fno::Normalizers<float> float_normalizers;
   float_normalizers.input = fno::UnitGaussianNormalizer<float>({0.5f, -1.25f}, {2.0f, 0.1f});
   fno::write_model(from_float, MPI_COMM_WORLD, synthetic_config(), converted<float>(written.params), float_normalizers);

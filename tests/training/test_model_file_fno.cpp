@@ -126,7 +126,7 @@ TEST_F(ModelFileWithFno, WrittenOnAllRanksReadOnOtherRankCountsGivesTheSameOutpu
   fno::Fno<double> writer(config, writer_grid, batch, seed);
   fno::write_model(file, MPI_COMM_WORLD, config, writer.parameters(), fno::Normalizers<double>{});
   fno::write_model(file32, MPI_COMM_WORLD, config, writer.parameters(), fno::Normalizers<double>{},
-                   {fno::StoredPrecision::float32});
+                   {.precision = fno::StoredPrecision::float32});
 
   // Read on the world (another grid), and at np >= 2 on rank 0 alone and on the rest.
   std::vector<fno::Comm> groups;
