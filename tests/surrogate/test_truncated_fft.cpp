@@ -27,6 +27,10 @@ const Case kCase2D{{37, 29, 11}, {5, 4, 3}, 3};
 const Case kCase3D{{17, 13, 9, 7}, {3, 2, 2, 3}, 2};
 // Largest modes each axis allows (2m = n on even axes, time Nyquist kept).
 const Case kCaseFull{{12, 10, 8}, {6, 5, 5}, 2};
+// One space axis (1D+t, [lead][n_x][n_t], x split over every rank): the split of x moves
+// onto the time-mode axis, the only other one (3 time modes: a rank of 4 holds none).
+const Case kCase1D{{37, 11}, {5, 3}, 3};
+const Case kCase1DFull{{12, 8}, {6, 5}, 2};
 
 // The full serial spectrum of the whole global tensor, computed with FFTW on every rank:
 // [lead][n_0]...[n_{d-2}][n_t/2+1].
@@ -190,8 +194,13 @@ void check_adjoints(const Case& c) {
 TEST(TruncatedFFT, MatchesFftwDouble2D) { check_against_fftw<double>(kCase2D); }
 TEST(TruncatedFFT, MatchesFftwDouble3D) { check_against_fftw<double>(kCase3D); }
 TEST(TruncatedFFT, MatchesFftwDoubleAllModes) { check_against_fftw<double>(kCaseFull); }
+TEST(TruncatedFFT, MatchesFftwDouble1D) { check_against_fftw<double>(kCase1D); }
+TEST(TruncatedFFT, MatchesFftwDouble1DAllModes) { check_against_fftw<double>(kCase1DFull); }
+TEST(TruncatedFFT, MatchesFftwFloat1D) { check_against_fftw<float>(kCase1D); }
 TEST(TruncatedFFT, MatchesFftwFloat2D) { check_against_fftw<float>(kCase2D); }
 TEST(TruncatedFFT, MatchesFftwFloat3D) { check_against_fftw<float>(kCase3D); }
+TEST(TruncatedFFT, InverseReproducesBandLimitedDouble1D) { check_band_limited_round_trip<double>(kCase1D); }
+TEST(TruncatedFFT, InverseReproducesBandLimitedFloat1D) { check_band_limited_round_trip<float>(kCase1D); }
 TEST(TruncatedFFT, InverseReproducesBandLimitedDouble2D) { check_band_limited_round_trip<double>(kCase2D); }
 TEST(TruncatedFFT, InverseReproducesBandLimitedDouble3D) { check_band_limited_round_trip<double>(kCase3D); }
 TEST(TruncatedFFT, InverseReproducesBandLimitedFloat3D) { check_band_limited_round_trip<float>(kCase3D); }
@@ -200,7 +209,7 @@ TEST(TruncatedFFT, InverseReproducesBandLimitedFloat3D) { check_band_limited_rou
 // order, after they were written.
 TEST(TruncatedFFT, ChunkedInverseWithEpilogue) {
   const auto seed = test::fresh_seed(MPI_COMM_WORLD);
-  for (const Case& c : {kCase2D, kCase3D}) {
+  for (const Case& c : {kCase1D, kCase2D, kCase3D}) {
     const int d = static_cast<int>(c.shape.size());
     auto grid = case_grids(c).back();
     Layout in = Layout::block(grid, c.shape, c.lead);
@@ -228,9 +237,66 @@ TEST(TruncatedFFT, ChunkedInverseWithEpilogue) {
   }
 }
 
+// forward() in two parts (the time stage chunk by chunk of space points, then the space
+// stages) gives the same spectrum as forward() in one call.
+TEST(TruncatedFFT, ChunkedForwardTimeStage) {
+  const auto seed = test::fresh_seed(MPI_COMM_WORLD);
+  for (const Case& c : {kCase1D, kCase2D, kCase3D}) {
+    auto grid = case_grids(c).back();
+    Layout in = Layout::block(grid, c.shape, c.lead);
+    SCOPED_TRACE("input " + in.describe());
+    TruncatedFFT<double> fft(in, c.modes);
+    ASSERT_TRUE(fft.has_space_stages());
+    auto x = test::random_real<double>(in, seed);
+    std::vector<std::complex<double>> whole(fft.mode_layout().local_count()), parts(whole.size());
+    fft.forward(x.data(), whole.data());
+    const Index space = fft.local_space_points();
+    for (Index s0 = 0; s0 < space; s0 += 4) fft.forward_time_chunk(x.data(), s0, std::min(space, s0 + 4));
+    fft.forward_from_time(parts.data());
+    double err = 0, ref = 0;
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+      err = std::max(err, std::abs(whole[i] - parts[i]));
+      ref = std::max(ref, std::abs(whole[i]));
+    }
+    EXPECT_LE(test::global_max(err, MPI_COMM_WORLD), 1e-14 * test::global_max(ref, MPI_COMM_WORLD));
+  }
+}
+
+// With one space axis split over every rank, the only axis left to take the split is the
+// time-mode axis: the mode layout is [lead][2m][mt] with x local and the mt time modes
+// split by the DMDA rule (ranks beyond mt hold none), and every mode is held once.
+TEST(TruncatedFFT, OneSpaceAxisModeLayout) {
+  int np = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &np);
+  for (const Case& c : {kCase1D, kCase1DFull}) {
+    auto grid = case_grids(c).front();
+    Layout in = Layout::block(grid, c.shape, c.lead);
+    TruncatedFFT<double> fft(in, c.modes);
+    const Layout& ml = fft.mode_layout();
+    SCOPED_TRACE("modes " + ml.describe());
+    EXPECT_EQ(ml.lead(), c.lead);
+    EXPECT_EQ(ml.global(), (std::vector<Index>{2 * c.modes[0], c.modes[1]}));
+    EXPECT_LT(ml.split_dim(0), 0);
+    EXPECT_EQ(ml.local(0), 2 * c.modes[0]);
+    if (np > 1) {
+      EXPECT_EQ(ml.split_dim(1), 0);
+      EXPECT_EQ(ml.parts(1), dmda_parts(c.modes[1], np));
+    } else {
+      EXPECT_LT(ml.split_dim(1), 0);
+    }
+    Index mine = ml.local_count(), total = 0;
+    MPI_Allreduce(&mine, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    EXPECT_EQ(total, c.lead * 2 * c.modes[0] * c.modes[1]);
+  }
+}
+
 // A rank that owns no grid points (explicit ownership) takes part in every transpose.
 TEST(TruncatedFFT, RankWithoutPointsMatchesFftw) { check_against_fftw<double>(kCase3D, true); }
 TEST(TruncatedFFT, RankWithoutPointsRoundTrip) { check_band_limited_round_trip<double>(kCase2D, true); }
+TEST(TruncatedFFT, RankWithoutPointsMatchesFftw1D) { check_against_fftw<double>(kCase1D, true); }
+TEST(TruncatedFFT, RankWithoutPointsRoundTrip1D) { check_band_limited_round_trip<double>(kCase1D, true); }
+TEST(TruncatedFFT, AdjointsDotProduct1D) { check_adjoints(kCase1D); }
+TEST(TruncatedFFT, AdjointsDotProduct1DAllModes) { check_adjoints(kCase1DFull); }
 TEST(TruncatedFFT, AdjointsDotProduct2D) { check_adjoints(kCase2D); }
 TEST(TruncatedFFT, AdjointsDotProduct3D) { check_adjoints(kCase3D); }
 
