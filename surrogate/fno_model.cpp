@@ -70,7 +70,7 @@ void fill_uniform(std::mt19937_64& gen, Parameter<T>& p, double low, double high
 template <class T>
 Fno<T>::Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, Index batch, std::uint64_t seed,
             std::vector<std::vector<Index>> ownership)
-    : config_(config),
+    : config_(validated_config(config, batch)),  // before any size below is formed
       grid_(std::move(grid)),
       batch_(batch),
       input_layout_(grid_layout(config, grid_, batch * config.in_channels, std::move(ownership))),
@@ -78,6 +78,7 @@ Fno<T>::Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, In
       hidden_layout_(input_layout_.with_lead(batch * config.width)
                          .with_extent(config.ndim() - 1, config.grid.back() + config.padding)) {
   FNO_CHECK(batch >= 1, "batch must be positive, got ", batch);
+  check_model_memory(config_, hidden_layout_.local_count(), sizeof(T));  // before anything large is allocated
   fft_ = std::make_shared<const TruncatedFFT<T>>(hidden_layout_, config.modes);
 
   // The parameter list in golden order; the layers then bind to its entries.

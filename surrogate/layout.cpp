@@ -7,6 +7,20 @@
 
 namespace fno {
 
+Index checked_mul(Index a, Index b, const char* what) {
+  Index r = 0;
+  FNO_CHECK(a >= 0 && b >= 0 && !__builtin_mul_overflow(a, b, &r), what, ": ", a, " x ", b,
+            " is negative or overflows a 64-bit size");
+  return r;
+}
+
+Index checked_add(Index a, Index b, const char* what) {
+  Index r = 0;
+  FNO_CHECK(a >= 0 && b >= 0 && !__builtin_add_overflow(a, b, &r), what, ": ", a, " + ", b,
+            " is negative or overflows a 64-bit size");
+  return r;
+}
+
 std::vector<Index> dmda_parts(Index n, int p) {
   FNO_CHECK(p >= 1, "cannot split an axis over ", p, " processes");
   std::vector<Index> parts(p);
@@ -70,7 +84,7 @@ Layout::Layout(std::shared_ptr<const ProcessGrid> grid, std::vector<Index> globa
     Index sum = 0;
     for (std::size_t i = 0; i < parts_[a].size(); ++i) {
       FNO_CHECK(parts_[a][i] >= 0, "part ", i, " of axis ", a, " has negative size ", parts_[a][i]);
-      sum += parts_[a][i];
+      sum = checked_add(sum, parts_[a][i], "ownership ranges");
     }
     FNO_CHECK(sum == global_[a], "ownership ranges of axis ", a, " sum to ", sum, " but the axis has ", global_[a],
               " points");
@@ -85,7 +99,7 @@ Layout::Layout(std::shared_ptr<const ProcessGrid> grid, std::vector<Index> globa
   for (int a = 0; a < d; ++a) {
     start_[a] = start_on(a, grid_->coords());
     local_[a] = local_on(a, grid_->coords());
-    count_ *= local_[a];
+    count_ = checked_mul(count_, local_[a], "elements of a rank's block");
   }
 }
 

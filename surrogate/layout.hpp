@@ -11,6 +11,11 @@ namespace fno {
 
 using Index = std::int64_t;
 
+// a * b and a + b for non-negative sizes; throw fno::Error naming `what` if either is
+// negative or the result overflows Index.
+Index checked_mul(Index a, Index b, const char* what);
+Index checked_add(Index a, Index b, const char* what);
+
 // Sizes of P parts of N by the DMDA rule: the first N % P parts are one point larger.
 std::vector<Index> dmda_parts(Index n, int p);
 

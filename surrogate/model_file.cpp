@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <ios>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <type_traits>
@@ -271,6 +273,16 @@ void require_exact_tiling(MPI_Comm comm, const std::string& context, const std::
   }
 }
 
+// Throws unless every value is finite (and, for a second moment, not negative).
+template <class T>
+void require_finite(const std::vector<T>& values, const std::string& context, const std::string& what,
+                    bool non_negative = false) {
+  for (T v : values)
+    if (!std::isfinite(static_cast<double>(v)) || (non_negative && v < 0))
+      throw Error(context + ": " + what + " holds " + (std::isfinite(static_cast<double>(v)) ? "negative" : "non-finite") +
+                  " values (" + std::to_string(static_cast<double>(v)) + ")");
+}
+
 // ---- attributes ------------------------------------------------------------------------
 
 h5::Dataspace make_space(const std::vector<Index>& shape) {
@@ -315,41 +327,65 @@ void write_string_attribute(hid_t object, const char* name, const std::string& v
   write_attribute(object, name, type.get(), type.get(), {}, padded.data(), context);
 }
 
-bool has_attribute(hid_t object, const char* name) { return H5Aexists(object, name) > 0; }
+// Reading treats every file as untrusted: each read is bounded before anything is
+// allocated for it (counts, string sizes), every object is reached through a hard link
+// inside the file, and a failing HDF5 call says the file is corrupt.
+
+// Largest string attribute read (names, units, settings; /problem's description may be longer).
+constexpr std::size_t max_short_string = 4096;
+constexpr std::size_t max_long_string = std::size_t{1} << 20;
+
+[[noreturn]] void corrupt(const std::string& context, const std::string& what) {
+  const std::string reasons = h5::error_stack_text();
+  throw Error(context + ": the file is corrupt: " + what + " failed" + (reasons.empty() ? "" : " (" + reasons + ")"));
+}
+
+bool has_attribute(hid_t object, const char* name, const std::string& context) {
+  const htri_t exists = H5Aexists(object, name);
+  if (exists < 0) corrupt(context, std::string("looking up attribute '") + name + "'");
+  return exists > 0;
+}
 
 h5::Attribute open_attribute(hid_t object, const char* name, const std::string& context, const std::string& where) {
-  if (!has_attribute(object, name)) throw Error(context + ": " + where + " has no attribute '" + name + "'");
+  if (!has_attribute(object, name, context)) throw Error(context + ": " + where + " has no attribute '" + name + "'");
   h5::Attribute attribute(H5Aopen(object, name, H5P_DEFAULT));
-  h5::check(attribute.get(), context, (std::string("opening attribute '") + name + "'").c_str());
+  if (!attribute.valid()) corrupt(context, std::string("opening attribute '") + name + "' of " + where);
   return attribute;
 }
 
-H5T_class_t attribute_class(hid_t attribute) {
-  h5::Datatype type(H5Aget_type(attribute));
-  return type.valid() ? H5Tget_class(type.get()) : H5T_NO_CLASS;
+// The attribute's element count, refusing more than `max_points` (or an unreadable dataspace).
+std::size_t attribute_points(hid_t attribute, std::size_t max_points, const std::string& context, const char* name,
+                             const std::string& where) {
+  h5::Dataspace space(H5Aget_space(attribute));
+  const hssize_t points = space.valid() ? H5Sget_simple_extent_npoints(space.get()) : -1;
+  if (points < 0) corrupt(context, std::string("reading the dataspace of attribute '") + name + "'");
+  if (static_cast<std::uint64_t>(points) > max_points)
+    throw Error(context + ": attribute '" + name + "' of " + where + " holds " + std::to_string(points) +
+                " values; at most " + std::to_string(max_points) + " are expected");
+  return static_cast<std::size_t>(points);
 }
 
-hssize_t attribute_points(hid_t attribute) {
-  h5::Dataspace space(H5Aget_space(attribute));
-  return space.valid() ? H5Sget_simple_extent_npoints(space.get()) : -1;
+// Class and size of the attribute's stored type.
+std::pair<H5T_class_t, std::size_t> attribute_type(hid_t attribute, const std::string& context, const char* name) {
+  h5::Datatype type(H5Aget_type(attribute));
+  if (!type.valid()) corrupt(context, std::string("reading the type of attribute '") + name + "'");
+  return {H5Tget_class(type.get()), H5Tget_size(type.get())};
 }
 
 std::vector<std::int64_t> read_ints_attribute(hid_t object, const char* name, const std::string& context,
-                                              const std::string& where) {
+                                              const std::string& where, std::size_t max_points) {
   h5::Attribute attribute = open_attribute(object, name, context, where);
-  if (attribute_class(attribute.get()) != H5T_INTEGER)
+  const auto [type_class, type_size] = attribute_type(attribute.get(), context, name);
+  if (type_class != H5T_INTEGER || type_size < 1 || type_size > 8)
     throw Error(context + ": attribute '" + name + "' of " + where + " is not an integer");
-  const hssize_t points = attribute_points(attribute.get());
-  h5::check(points, context, "sizing an attribute");
-  std::vector<std::int64_t> values(static_cast<std::size_t>(points));
-  if (!values.empty())
-    h5::check(H5Aread(attribute.get(), H5T_NATIVE_INT64, values.data()), context,
-              (std::string("reading attribute '") + name + "'").c_str());
+  std::vector<std::int64_t> values(attribute_points(attribute.get(), max_points, context, name, where));
+  if (!values.empty() && H5Aread(attribute.get(), H5T_NATIVE_INT64, values.data()) < 0)
+    corrupt(context, std::string("reading attribute '") + name + "'");
   return values;
 }
 
 std::int64_t read_int_attribute(hid_t object, const char* name, const std::string& context, const std::string& where) {
-  const auto values = read_ints_attribute(object, name, context, where);
+  const auto values = read_ints_attribute(object, name, context, where, 1);
   if (values.size() != 1)
     throw Error(context + ": attribute '" + name + "' of " + where + " holds " + std::to_string(values.size()) +
                 " values instead of one");
@@ -358,39 +394,62 @@ std::int64_t read_int_attribute(hid_t object, const char* name, const std::strin
 
 double read_double_attribute(hid_t object, const char* name, const std::string& context, const std::string& where) {
   h5::Attribute attribute = open_attribute(object, name, context, where);
-  const H5T_class_t type_class = attribute_class(attribute.get());
-  if ((type_class != H5T_FLOAT && type_class != H5T_INTEGER) || attribute_points(attribute.get()) != 1)
+  const auto [type_class, type_size] = attribute_type(attribute.get(), context, name);
+  if (!((type_class == H5T_FLOAT && (type_size == 4 || type_size == 8)) ||
+        (type_class == H5T_INTEGER && type_size >= 1 && type_size <= 8)) ||
+      attribute_points(attribute.get(), 1, context, name, where) != 1)
     throw Error(context + ": attribute '" + name + "' of " + where + " is not a number");
   double value = 0;
-  h5::check(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value), context,
-            (std::string("reading attribute '") + name + "'").c_str());
+  if (H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value) < 0) corrupt(context, std::string("reading attribute '") + name + "'");
   return value;
 }
 
 std::string read_string_attribute(hid_t object, const char* name, const std::string& context,
-                                  const std::string& where) {
+                                  const std::string& where, std::size_t max_bytes = max_short_string) {
   h5::Attribute attribute = open_attribute(object, name, context, where);
   h5::Datatype type(H5Aget_type(attribute.get()));
-  h5::check(type.get(), context, "reading an attribute's type");
-  if (H5Tget_class(type.get()) != H5T_STRING || attribute_points(attribute.get()) != 1)
+  if (!type.valid()) corrupt(context, std::string("reading the type of attribute '") + name + "'");
+  if (H5Tget_class(type.get()) != H5T_STRING || attribute_points(attribute.get(), 1, context, name, where) != 1)
     throw Error(context + ": attribute '" + name + "' of " + where + " is not a string");
-  if (H5Tis_variable_str(type.get()) > 0) {
+  std::string value;
+  const htri_t variable = H5Tis_variable_str(type.get());
+  if (variable < 0) corrupt(context, std::string("reading the type of attribute '") + name + "'");
+  if (variable > 0) {
     h5::Datatype memory_type(H5Tcopy(H5T_C_S1));
-    H5Tset_size(memory_type.get(), H5T_VARIABLE);
+    if (!memory_type.valid() || H5Tset_size(memory_type.get(), H5T_VARIABLE) < 0 ||
+        H5Tset_cset(memory_type.get(), H5Tget_cset(type.get())) < 0)
+      corrupt(context, std::string("preparing to read attribute '") + name + "'");
     char* text = nullptr;
-    h5::check(H5Aread(attribute.get(), memory_type.get(), &text), context, "reading a string attribute");
-    std::string value = text ? text : "";
+    if (H5Aread(attribute.get(), memory_type.get(), &text) < 0) corrupt(context, std::string("reading attribute '") + name + "'");
+    value = text ? std::string(text, strnlen(text, max_bytes + 1)) : std::string();
     H5free_memory(text);
-    return value;
+  } else {
+    const std::size_t size = H5Tget_size(type.get());
+    if (size == 0 || size > max_bytes)
+      throw Error(context + ": attribute '" + name + "' of " + where + " is a string of " + std::to_string(size) +
+                  " bytes; at most " + std::to_string(max_bytes) + " are expected");
+    value.assign(size, '\0');
+    if (H5Aread(attribute.get(), type.get(), value.data()) < 0) corrupt(context, std::string("reading attribute '") + name + "'");
+    value.resize(std::strlen(value.c_str()));  // drop null padding
   }
-  const std::size_t size = H5Tget_size(type.get());
-  std::string value(size, '\0');
-  h5::check(H5Aread(attribute.get(), type.get(), value.data()), context, "reading a string attribute");
-  value.resize(std::strlen(value.c_str()));  // drop null padding
+  if (value.size() > max_bytes)
+    throw Error(context + ": attribute '" + name + "' of " + where + " is a string of more than " +
+                std::to_string(max_bytes) + " bytes");
   return value;
 }
 
-bool has_link(hid_t location, const char* name) { return H5Lexists(location, name, H5P_DEFAULT) > 0; }
+// True if `location` has a link `name`; refuses any link but a hard link (a soft or external
+// link could lead to another object or another file).
+bool has_link(hid_t location, const char* name, const std::string& context) {
+  const htri_t exists = H5Lexists(location, name, H5P_DEFAULT);
+  if (exists < 0) corrupt(context, std::string("looking up '") + name + "'");
+  if (exists == 0) return false;
+  H5L_info_t info{};
+  if (H5Lget_info(location, name, &info, H5P_DEFAULT) < 0) corrupt(context, std::string("reading link '") + name + "'");
+  if (info.type != H5L_TYPE_HARD)
+    throw Error(context + ": '" + name + "' is a soft or external link; petsc-fno files hold their objects themselves");
+  return true;
+}
 
 h5::Group create_group(hid_t location, const char* name, const std::string& context) {
   h5::Group group(H5Gcreate2(location, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
@@ -399,9 +458,13 @@ h5::Group create_group(hid_t location, const char* name, const std::string& cont
 }
 
 h5::Group open_group(hid_t location, const char* name, const std::string& context, const std::string& what) {
-  if (!has_link(location, name)) throw Error(context + ": " + what);
+  if (!has_link(location, name, context)) throw Error(context + ": " + what);
+  H5O_info_t info{};
+  if (H5Oget_info_by_name2(location, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    corrupt(context, std::string("reading object '") + name + "'");
+  if (info.type != H5O_TYPE_GROUP) throw Error(context + ": '" + name + "' is not a group");
   h5::Group group(H5Gopen2(location, name, H5P_DEFAULT));
-  h5::check(group.get(), context, (std::string("opening group '") + name + "'").c_str());
+  if (!group.valid()) corrupt(context, std::string("opening group '") + name + "'");
   return group;
 }
 
@@ -419,18 +482,31 @@ void write_config(hid_t root, const FnoConfig& c, const std::string& context) {
   write_int_attribute(root, "padding", c.padding, context);
 }
 
+// Reads the configuration attributes; validate_config() then judges their values. Fields
+// stored in an int are range-checked before the narrowing.
 FnoConfig read_config(hid_t root, const std::string& context) {
   const std::string where = "the root group";
+  auto narrow = [&](const char* name) {
+    const std::int64_t v = read_int_attribute(root, name, context, where);
+    if (v < 0 || v > max_config_layers)
+      throw Error(context + ": root attribute '" + name + "' = " + std::to_string(v) + " is out of range");
+    return static_cast<int>(v);
+  };
   FnoConfig c;
-  c.space_dims = static_cast<int>(read_int_attribute(root, "space_dims", context, where));
-  c.grid = read_ints_attribute(root, "grid", context, where);
+  c.space_dims = narrow("space_dims");
+  c.grid = read_ints_attribute(root, "grid", context, where, 4);
   c.width = read_int_attribute(root, "width", context, where);
-  c.modes = read_ints_attribute(root, "modes", context, where);
-  c.layers = static_cast<int>(read_int_attribute(root, "layers", context, where));
+  c.modes = read_ints_attribute(root, "modes", context, where, 4);
+  c.layers = narrow("layers");
   c.proj_width = read_int_attribute(root, "proj_width", context, where);
   c.in_channels = read_int_attribute(root, "in_channels", context, where);
   c.out_channels = read_int_attribute(root, "out_channels", context, where);
   c.padding = read_int_attribute(root, "padding", context, where);
+  try {
+    validate_config(c);
+  } catch (const Error& e) {
+    throw Error(context + ": invalid model configuration in the root attributes: " + e.what());
+  }
   return c;
 }
 
@@ -482,11 +558,28 @@ h5::Dataspace select(hid_t file_space, const Slab& slab, const std::string& cont
 template <class T>
 void write_dataset(hid_t parent, const std::string& name, hid_t file_type, const Slab& slab, const T* data,
                    hid_t transfer, const std::string& context) {
+  // Converted to the stored precision here: parallel HDF5 writes a filtered dataset only
+  // collectively, and a conversion inside HDF5 would make it fall back to independent I/O.
+  if (H5Tequal(file_type, H5T_IEEE_F32LE) > 0 && !std::is_same_v<T, float>) {
+    std::vector<float> stored(data, data + slab.elements());
+    write_dataset<float>(parent, name, file_type, slab, stored.data(), transfer, context);
+    return;
+  }
+  if (H5Tequal(file_type, H5T_IEEE_F64LE) > 0 && !std::is_same_v<T, double>) {
+    std::vector<double> stored(data, data + slab.elements());
+    write_dataset<double>(parent, name, file_type, slab, stored.data(), transfer, context);
+    return;
+  }
   const std::string what = "dataset '" + name + "'";
   h5::Dataspace file_space = make_space(slab.global_shape);
   h5::check(file_space.get(), context, ("creating the dataspace of " + what).c_str());
+  // Chunked with a fletcher32 checksum (README, "Files users hand us"); parallel HDF5 writes
+  // filtered datasets collectively, as every write here is.
+  const std::vector<hsize_t> dims(slab.global_shape.begin(), slab.global_shape.end());
+  h5::PropertyList create = h5::checksummed_dataset_creation(dims, H5Tget_size(file_type));
+  h5::check(create.get(), context, ("preparing the storage of " + what).c_str());
   h5::Dataset dataset(
-      H5Dcreate2(parent, name.c_str(), file_type, file_space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+      H5Dcreate2(parent, name.c_str(), file_type, file_space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT));
   h5::check(dataset.get(), context, ("creating " + what).c_str());
   h5::Dataspace memory_space = select(file_space.get(), slab, context);
   const T dummy{};
@@ -522,31 +615,95 @@ Slab read_slab(const Parameter<T>& p) {
   return {p.global_shape, p.local_start, p.local_shape, true};
 }
 
-// Rank-0 check of one dataset: present, floating point, of the expected shape and wholly
-// inside the file.
+// Rank-0 check of one dataset before anything is allocated for it: a hard link to a dataset
+// of IEEE floating point (of `element_bytes` bytes, unless 0), of exactly `expected_shape`,
+// stored in this file (contiguous, compact or chunked; no external or virtual storage, no
+// filter but fletcher32) with every byte of its data present and inside the file.
 void check_dataset(hid_t group, const std::string& name, const std::vector<Index>& expected_shape,
-                   std::uintmax_t file_size, const std::string& context, const std::string& what) {
-  if (!has_link(group, name.c_str())) throw Error(context + ": missing " + what + " '" + name + "'");
+                   std::uintmax_t file_size, std::size_t element_bytes, const std::string& context,
+                   const std::string& what) {
+  const std::string label = what + " '" + name + "'";
+  if (!has_link(group, name.c_str(), context)) throw Error(context + ": missing " + label);
+  H5O_info_t object{};
+  if (H5Oget_info_by_name2(group, name.c_str(), &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    corrupt(context, "reading object " + label);
+  if (object.type != H5O_TYPE_DATASET) throw Error(context + ": " + label + " is not a dataset");
   h5::Dataset dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT));
-  if (!dataset.valid())
-    throw Error(context + ": " + what + " '" + name + "' cannot be opened as a dataset (" + h5::error_stack_text() +
-                ")");
+  if (!dataset.valid()) corrupt(context, "opening " + label);
+
   h5::Datatype type(H5Dget_type(dataset.get()));
-  if (!type.valid() || H5Tget_class(type.get()) != H5T_FLOAT)
-    throw Error(context + ": " + what + " '" + name + "' is not stored as floating point");
+  if (!type.valid()) corrupt(context, "reading the type of " + label);
+  bool ieee = false;
+  for (hid_t known : {H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE})
+    ieee = ieee || H5Tequal(type.get(), known) > 0;
+  if (!ieee) throw Error(context + ": " + label + " is not stored as IEEE float32 or float64");
+  const std::size_t stored_bytes = H5Tget_size(type.get());
+  if (element_bytes != 0 && stored_bytes != element_bytes)
+    throw Error(context + ": " + label + " is stored as float" + std::to_string(8 * stored_bytes) +
+                " but /params says float" + std::to_string(8 * element_bytes));
+
   h5::Dataspace space(H5Dget_space(dataset.get()));
   const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
-  if (rank < 0) throw Error(context + ": " + what + " '" + name + "' has an unreadable dataspace");
+  if (rank < 0 || rank > H5S_MAX_RANK) corrupt(context, "reading the dataspace of " + label);
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+    corrupt(context, "reading the dataspace of " + label);
   const std::vector<Index> shape(dims.begin(), dims.end());
   if (shape != expected_shape)
-    throw Error(context + ": " + what + " '" + name + "' has shape " + shape_text(shape) + " in the file but " +
+    throw Error(context + ": " + label + " has shape " + shape_text(shape) + " in the file but " +
                 shape_text(expected_shape) + " is expected");
-  const haddr_t offset = H5Dget_offset(dataset.get());
-  const hsize_t bytes = H5Dget_storage_size(dataset.get());
-  if (offset != HADDR_UNDEF && offset + bytes > file_size)
-    throw Error(context + ": the data of " + what + " '" + name + "' lies beyond the end of the file (truncated file)");
+
+  h5::PropertyList create(H5Dget_create_plist(dataset.get()));
+  if (!create.valid()) corrupt(context, "reading the storage of " + label);
+  const H5D_layout_t layout = H5Pget_layout(create.get());
+  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
+    throw Error(context + ": " + label + " uses virtual or unknown storage; petsc-fno files hold their data themselves");
+  if (H5Pget_external_count(create.get()) != 0)
+    throw Error(context + ": " + label + " keeps its data in an external file; petsc-fno files hold their data themselves");
+  const int filters = H5Pget_nfilters(create.get());
+  if (filters < 0) corrupt(context, "reading the filters of " + label);
+  for (int k = 0; k < filters; ++k) {
+    unsigned flags = 0;
+    std::size_t values = 0;
+    char filter_name[64] = {};
+    unsigned config = 0;
+    const H5Z_filter_t id = H5Pget_filter2(create.get(), static_cast<unsigned>(k), &flags, &values, nullptr,
+                                           sizeof filter_name, filter_name, &config);
+    if (id != H5Z_FILTER_FLETCHER32)
+      throw Error(context + ": " + label + " is stored through HDF5 filter " + std::to_string(id) +
+                  "; petsc-fno files store data uncompressed (fletcher32 checksums only)");
+  }
+
+  // Every byte of the data is stored, inside the file: an allocation of the shape is what
+  // the file itself holds.
+  long double needed = static_cast<long double>(stored_bytes);
+  for (Index e : shape) needed *= static_cast<long double>(e);
+  const hsize_t storage = H5Dget_storage_size(dataset.get());
+  if (static_cast<long double>(storage) < needed || static_cast<long double>(storage) > static_cast<long double>(file_size))
+    throw Error(context + ": " + label + " stores " + std::to_string(storage) + " bytes of its " +
+                std::to_string(static_cast<double>(needed)) + " (truncated, unwritten or compressed data)");
+  if (layout == H5D_CONTIGUOUS) {
+    const haddr_t offset = H5Dget_offset(dataset.get());
+    if (needed > 0 && (offset == HADDR_UNDEF || offset > file_size || storage > file_size - offset))
+      throw Error(context + ": the data of " + label + " lies beyond the end of the file (truncated file)");
+  } else if (layout == H5D_CHUNKED) {
+    hsize_t chunks = 0;
+    if (H5Dget_num_chunks(dataset.get(), space.get(), &chunks) < 0) corrupt(context, "counting the chunks of " + label);
+    constexpr hsize_t max_chunks = 4096;
+    if (chunks > max_chunks)
+      throw Error(context + ": " + label + " is stored in " + std::to_string(chunks) + " chunks; at most " +
+                  std::to_string(max_chunks) + " are expected");
+    std::vector<hsize_t> chunk_offset(dims.size());
+    for (hsize_t k = 0; k < chunks; ++k) {
+      unsigned mask = 0;
+      haddr_t address = HADDR_UNDEF;
+      hsize_t size = 0;
+      if (H5Dget_chunk_info(dataset.get(), space.get(), k, chunk_offset.data(), &mask, &address, &size) < 0)
+        corrupt(context, "reading the chunk index of " + label);
+      if (mask != 0 || address == HADDR_UNDEF || address > file_size || size > file_size - address)
+        throw Error(context + ": a chunk of " + label + " lies beyond the end of the file or skips its checksum");
+    }
+  }
 }
 
 // ---- rank-0 inspection -------------------------------------------------------------------
@@ -562,14 +719,24 @@ struct ReadRequest {
   bool need_checkpoint = false;
 };
 
-std::vector<std::string> link_names(hid_t group) {
+// The names of the links in `group`, sorted; refuses more than `max_links` (each name is
+// held in memory, so the count must be bounded by what the caller can justify).
+std::vector<std::string> link_names(hid_t group, std::size_t max_links, const std::string& context,
+                                    const std::string& where) {
+  H5G_info_t info{};
+  if (H5Gget_info(group, &info) < 0) corrupt(context, "reading the links of " + where);
+  if (info.nlinks > max_links)
+    throw Error(context + ": " + where + " holds " + std::to_string(info.nlinks) + " objects; at most " +
+                std::to_string(max_links) + " are expected");
   std::vector<std::string> names;
   auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
-    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    auto& list = *static_cast<std::vector<std::string>*>(out);
+    list.emplace_back(name, strnlen(name, max_short_string));
     return 0;
   };
   hsize_t index = 0;
-  H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect, &names);
+  if (H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect, &names) < 0 || names.size() > max_links)
+    corrupt(context, "listing the links of " + where);
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -584,16 +751,14 @@ void write_doubles_attribute(hid_t object, const char* name, const std::vector<d
 }
 
 std::vector<double> read_doubles_attribute(hid_t object, const char* name, const std::string& context,
-                                           const std::string& where) {
+                                           const std::string& where, std::size_t max_points) {
   h5::Attribute attribute = open_attribute(object, name, context, where);
-  if (attribute_class(attribute.get()) != H5T_FLOAT)
+  const auto [type_class, type_size] = attribute_type(attribute.get(), context, name);
+  if (type_class != H5T_FLOAT || (type_size != 4 && type_size != 8))
     throw Error(context + ": attribute '" + name + "' of " + where + " is not floating point");
-  const hssize_t points = attribute_points(attribute.get());
-  h5::check(points, context, "sizing an attribute");
-  std::vector<double> values(static_cast<std::size_t>(points));
-  if (!values.empty())
-    h5::check(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, values.data()), context,
-              (std::string("reading attribute '") + name + "'").c_str());
+  std::vector<double> values(attribute_points(attribute.get(), max_points, context, name, where));
+  if (!values.empty() && H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, values.data()) < 0)
+    corrupt(context, std::string("reading attribute '") + name + "'");
   return values;
 }
 
@@ -621,15 +786,24 @@ void write_problem(hid_t file, const ProblemDescription& p, const std::string& c
   }
 }
 
-// Reads /problem (rank 0's inspection) for a model of `config`; throws if it is malformed.
+// Reads /problem (rank 0's inspection) for a model of `config` (validated); throws if it is
+// malformed. Counts are checked against the configuration before anything is read per
+// field, strings are bounded.
 ProblemDescription read_problem(hid_t file, const FnoConfig& config, const std::string& context) {
   h5::Group group = open_group(file, "problem", context, "no /problem group");
   ProblemDescription p;
-  p.description = read_string_attribute(group.get(), "description", context, "/problem");
-  p.times = read_doubles_attribute(group.get(), "times", context, "/problem");
+  p.description = read_string_attribute(group.get(), "description", context, "/problem", max_long_string);
+  p.times = read_doubles_attribute(group.get(), "times", context, "/problem",
+                                   static_cast<std::size_t>(config.grid.back()));
   h5::Group inputs = open_group(group.get(), "inputs", context, "no /problem/inputs group");
   h5::Group outputs = open_group(group.get(), "outputs", context, "no /problem/outputs group");
-  for (Index k = 0; k < config.in_channels; ++k) {
+  const auto in_count = static_cast<std::size_t>(config.in_channels);
+  const auto out_count = static_cast<std::size_t>(config.out_channels);
+  if (link_names(inputs.get(), in_count, context, "/problem/inputs").size() != in_count ||
+      link_names(outputs.get(), out_count, context, "/problem/outputs").size() != out_count)
+    throw Error(context + ": /problem describes a different number of input or output fields than the model has (" +
+                std::to_string(in_count) + " in, " + std::to_string(out_count) + " out)");
+  for (std::size_t k = 0; k < in_count; ++k) {
     const std::string name = std::to_string(k), where = "/problem/inputs/" + name;
     h5::Group g = open_group(inputs.get(), name.c_str(), context, "no group " + where);
     p.inputs.push_back({read_string_attribute(g.get(), "name", context, where),
@@ -638,7 +812,7 @@ ProblemDescription read_problem(hid_t file, const FnoConfig& config, const std::
                         read_double_attribute(g.get(), "scale", context, where),
                         read_string_attribute(g.get(), "units", context, where)});
   }
-  for (Index k = 0; k < config.out_channels; ++k) {
+  for (std::size_t k = 0; k < out_count; ++k) {
     const std::string name = std::to_string(k), where = "/problem/outputs/" + name;
     h5::Group g = open_group(outputs.get(), name.c_str(), context, "no group " + where);
     p.outputs.push_back({read_string_attribute(g.get(), "name", context, where),
@@ -647,8 +821,6 @@ ProblemDescription read_problem(hid_t file, const FnoConfig& config, const std::
                          read_double_attribute(g.get(), "min", context, where),
                          read_double_attribute(g.get(), "max", context, where)});
   }
-  if (link_names(inputs.get()).size() != p.inputs.size() || link_names(outputs.get()).size() != p.outputs.size())
-    throw Error(context + ": /problem describes a different number of input or output fields than the model has");
   try {
     validate_problem(p, config);
   } catch (const Error& e) {
@@ -716,24 +888,75 @@ ProblemDescription unpack_problem(Unpacker& u) {
   return p;
 }
 
-void check_normalizer_group(hid_t normalizers, const char* which, std::uintmax_t file_size,
-                            const std::string& context) {
+// A normalizer's group: epsilon and two statistics of `channels` values.
+void check_normalizer_group(hid_t normalizers, const char* which, Index channels, std::uintmax_t file_size,
+                            std::size_t element_bytes, const std::string& context) {
   h5::Group group = open_group(normalizers, which, context, std::string("missing normalizer group ") + which);
   const std::string where = std::string("normalizer '") + which + "'";
-  read_double_attribute(group.get(), "epsilon", context, where);
-  h5::Dataset mean(H5Dopen2(group.get(), "mean", H5P_DEFAULT));
-  if (!mean.valid()) throw Error(context + ": " + where + " has no dataset 'mean'");
-  h5::Dataspace space(H5Dget_space(mean.get()));
-  hsize_t channels = 0;
-  if (H5Sget_simple_extent_ndims(space.get()) != 1 || H5Sget_simple_extent_dims(space.get(), &channels, nullptr) < 0)
-    throw Error(context + ": " + where + "'s mean is not one-dimensional");
-  const std::vector<Index> shape{static_cast<Index>(channels)};
-  check_dataset(group.get(), "mean", shape, file_size, context, where + " statistic");
-  check_dataset(group.get(), "std", shape, file_size, context, where + " statistic");
+  const double epsilon = read_double_attribute(group.get(), "epsilon", context, where);
+  if (!(std::isfinite(epsilon) && epsilon >= 0))
+    throw Error(context + ": " + where + " has epsilon " + std::to_string(epsilon) + "; it must be finite and >= 0");
+  check_dataset(group.get(), "mean", {channels}, file_size, element_bytes, context, where + " statistic");
+  check_dataset(group.get(), "std", {channels}, file_size, element_bytes, context, where + " statistic");
 }
 
-// Opens the file alone (rank 0) and checks everything a read needs, so that the
-// collective read that follows cannot fail on some ranks only.
+// The optimizer settings, schedule and progress of a checkpoint, read and checked.
+struct CheckpointState {
+  AdamSettings settings;
+  double current_lr = 0;
+  std::int64_t step = 0;
+  LrSchedule schedule;
+  std::int64_t epoch = 0;
+  std::mt19937_64 rng;
+};
+
+CheckpointState read_checkpoint_state(hid_t file, const std::string& context) {
+  h5::Group group = open_group(file, "optimizer", context, "no /optimizer group");
+  const std::string where = "/optimizer";
+  CheckpointState state;
+  auto number = [&](const char* name, double low, double high, bool high_included) {
+    const double v = read_double_attribute(group.get(), name, context, where);
+    if (!(std::isfinite(v) && v >= low && (v < high || (high_included && v == high))))
+      throw Error(context + ": /optimizer attribute '" + name + "' = " + std::to_string(v) + " is out of range");
+    return v;
+  };
+  auto count = [&](const char* name, std::int64_t low) {
+    const std::int64_t v = read_int_attribute(group.get(), name, context, where);
+    if (v < low) throw Error(context + ": /optimizer attribute '" + name + "' = " + std::to_string(v) + " is out of range");
+    return v;
+  };
+  const double huge = std::numeric_limits<double>::max();
+  try {
+    state.settings.kind = optimizer_kind_from_string(read_string_attribute(group.get(), "kind", context, where));
+    state.schedule.kind = schedule_kind_from_string(read_string_attribute(group.get(), "schedule", context, where));
+  } catch (const Error& e) {
+    throw Error(context + ": /optimizer: " + e.what());
+  }
+  state.settings.lr = number("lr", 0, huge, true);
+  state.current_lr = number("current_lr", 0, huge, true);
+  state.settings.beta1 = number("beta1", 0, 1, false);
+  state.settings.beta2 = number("beta2", 0, 1, false);
+  state.settings.eps = number("eps", 0, huge, true);
+  state.settings.weight_decay = number("weight_decay", 0, huge, true);
+  state.schedule.gamma = number("gamma", 0, huge, true);
+  state.schedule.eta_min = number("eta_min", 0, huge, true);
+  state.step = count("step", 0);
+  state.schedule.step_size = count("step_size", 1);
+  state.schedule.t_max = count("t_max", 1);
+  h5::Group checkpoint = open_group(file, "checkpoint", context, "no /checkpoint group");
+  state.epoch = read_int_attribute(checkpoint.get(), "epoch", context, "/checkpoint");
+  if (state.epoch < 0) throw Error(context + ": /checkpoint attribute 'epoch' = " + std::to_string(state.epoch) + " is negative");
+  std::istringstream rng_text(read_string_attribute(checkpoint.get(), "rng_state", context, "/checkpoint", 65536));
+  rng_text >> state.rng;
+  if (rng_text.fail()) throw Error(context + ": /checkpoint's rng_state is not a std::mt19937_64 state");
+  return state;
+}
+
+// Opens the file alone (rank 0) and checks everything a read needs before anything is
+// allocated from it, so that the collective read that follows cannot fail on some ranks
+// only: the checksummed format, the configuration against itself (validate_config), every
+// parameter the configuration implies present with its shape and all its bytes in the file,
+// the normalizers, /problem and a checkpoint's state and moments likewise.
 ModelFileInfo inspect(const std::string& path, const ReadRequest& request) {
   const std::string context = "model file '" + path + "'";
   h5::QuietErrors quiet;
@@ -741,15 +964,14 @@ ModelFileInfo inspect(const std::string& path, const ReadRequest& request) {
   if (!std::filesystem::is_regular_file(path, ec)) throw Error(context + ": no such file");
   const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
   if (ec) throw Error(context + ": cannot determine its size (" + ec.message() + ")");
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    throw Error(context + ": not an HDF5 file (no HDF5 signature: the file is corrupt or of another kind)");
+  h5::require_checksummed_format(path, file_size, context);
   h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
   if (!file.valid())
     throw Error(context + ": HDF5 cannot open it; the file is corrupt or truncated (" + h5::error_stack_text() + ")");
   h5::Group root(H5Gopen2(file.get(), "/", H5P_DEFAULT));
-  h5::check(root.get(), context, "opening the root group");
+  if (!root.valid()) corrupt(context, "opening the root group");
 
-  if (!has_attribute(root.get(), "format"))
+  if (!has_attribute(root.get(), "format", context))
     throw Error(context + ": no 'format' attribute; not a petsc-fno model file");
   const std::string format = read_string_attribute(root.get(), "format", context, "the root group");
   if (format != model_file_format)
@@ -759,51 +981,61 @@ ModelFileInfo inspect(const std::string& path, const ReadRequest& request) {
   if (info.version != model_file_version)
     throw Error(context + ": unsupported model file version " + std::to_string(info.version) +
                 " (this build reads version " + std::to_string(model_file_version) + ")");
-  info.config = read_config(root.get(), context);
-
-  h5::Group params = open_group(file.get(), "params", context, "no /params group");
-  info.precision = read_string_attribute(params.get(), "dtype", context, "/params");
-  if (info.precision != "float32" && info.precision != "float64")
-    throw Error(context + ": /params has dtype '" + info.precision + "' (expected float32 or float64)");
-  info.parameter_names = link_names(params.get());
-  if (has_link(file.get(), "normalizers")) {
-    h5::Group normalizers = open_group(file.get(), "normalizers", context, "no /normalizers group");
-    info.has_input_normalizer = has_link(normalizers.get(), "input");
-    info.has_output_normalizer = has_link(normalizers.get(), "output");
-    if (info.has_input_normalizer) check_normalizer_group(normalizers.get(), "input", file_size, context);
-    if (info.has_output_normalizer) check_normalizer_group(normalizers.get(), "output", file_size, context);
-  }
-  info.has_checkpoint = has_link(file.get(), "optimizer") && has_link(file.get(), "checkpoint");
-  if (has_link(file.get(), "problem")) info.problem = read_problem(file.get(), info.config, context);
-
+  info.config = read_config(root.get(), context);  // validated
   if (request.expected_config) {
     const std::string differences = config_differences(info.config, *request.expected_config);
     if (!differences.empty())
       throw Error(context + ": the file's model configuration does not match the requested model (" + differences +
                   ")");
   }
-  for (const auto& spec : request.params)
-    check_dataset(params.get(), spec.name, spec.global_shape, file_size, context, "parameter");
 
-  if (request.need_checkpoint) {
-    if (!info.has_checkpoint) throw Error(context + ": not a checkpoint (no /optimizer and /checkpoint groups)");
+  h5::Group params = open_group(file.get(), "params", context, "no /params group");
+  info.precision = read_string_attribute(params.get(), "dtype", context, "/params");
+  if (info.precision != "float32" && info.precision != "float64")
+    throw Error(context + ": /params has dtype '" + info.precision + "' (expected float32 or float64)");
+  const std::size_t element_bytes = info.precision == "float32" ? 4 : 8;
+  // The parameters the configuration implies: their count bounds the listing, and each must
+  // be stored with its shape, so that every size the configuration gives is backed by data.
+  const std::size_t implied = 3 * static_cast<std::size_t>(info.config.layers) + 6;
+  constexpr std::size_t max_extra_datasets = 4096;
+  info.parameter_names = link_names(params.get(), implied + max_extra_datasets, context, "/params");
+  if (info.parameter_names.size() < implied)
+    throw Error(context + ": the root attributes (layers = " + std::to_string(info.config.layers) + ") imply " +
+                std::to_string(implied) + " parameters but /params holds " +
+                std::to_string(info.parameter_names.size()) + " datasets");
+  const std::vector<ParameterShape> shapes = parameter_shapes(info.config);
+  for (const auto& shape : shapes)
+    check_dataset(params.get(), shape.name, shape.global_shape, file_size, element_bytes, context, "parameter");
+  for (const auto& spec : request.params)
+    check_dataset(params.get(), spec.name, spec.global_shape, file_size, element_bytes, context, "parameter");
+
+  if (has_link(file.get(), "normalizers", context)) {
+    h5::Group normalizers = open_group(file.get(), "normalizers", context, "no /normalizers group");
+    info.has_input_normalizer = has_link(normalizers.get(), "input", context);
+    info.has_output_normalizer = has_link(normalizers.get(), "output", context);
+    if (info.has_input_normalizer)
+      check_normalizer_group(normalizers.get(), "input", info.config.in_channels, file_size, element_bytes, context);
+    if (info.has_output_normalizer)
+      check_normalizer_group(normalizers.get(), "output", info.config.out_channels, file_size, element_bytes, context);
+  }
+  if (has_link(file.get(), "problem", context)) info.problem = read_problem(file.get(), info.config, context);
+
+  info.has_checkpoint = has_link(file.get(), "optimizer", context) && has_link(file.get(), "checkpoint", context);
+  if (request.need_checkpoint && !info.has_checkpoint)
+    throw Error(context + ": not a checkpoint (no /optimizer and /checkpoint groups)");
+  if (info.has_checkpoint) {
+    read_checkpoint_state(file.get(), context);
     h5::Group optimizer = open_group(file.get(), "optimizer", context, "no /optimizer group");
-    const std::string where = "/optimizer";
-    optimizer_kind_from_string(read_string_attribute(optimizer.get(), "kind", context, where));
-    for (const char* name : {"lr", "current_lr", "beta1", "beta2", "eps", "weight_decay", "gamma", "eta_min"})
-      read_double_attribute(optimizer.get(), name, context, where);
-    for (const char* name : {"step", "step_size", "t_max"}) read_int_attribute(optimizer.get(), name, context, where);
-    schedule_kind_from_string(read_string_attribute(optimizer.get(), "schedule", context, where));
     for (const char* moment : {"exp_avg", "exp_avg_sq"}) {
       h5::Group moments =
           open_group(optimizer.get(), moment, context, std::string("no /optimizer/") + moment + " group");
-      for (const auto& spec : request.params)
-        check_dataset(moments.get(), spec.name, spec.global_shape, file_size, context,
-                      std::string("optimizer moment ") + moment + " of parameter");
+      const std::string what = std::string("optimizer moment ") + moment + " of parameter";
+      for (const auto& shape : shapes)
+        check_dataset(moments.get(), shape.name, shape.global_shape, file_size, element_bytes, context, what);
+      if (request.need_checkpoint)
+        for (const auto& spec : request.params)
+          check_dataset(moments.get(), spec.name, spec.global_shape, file_size, element_bytes, context, what);
     }
-    h5::Group checkpoint = open_group(file.get(), "checkpoint", context, "no /checkpoint group");
-    read_int_attribute(checkpoint.get(), "epoch", context, "/checkpoint");
-    read_string_attribute(checkpoint.get(), "rng_state", context, "/checkpoint");
   }
   return info;
 }
@@ -897,6 +1129,7 @@ void write_contents(const std::string& file_name, MPI_Comm comm, const FnoConfig
   FNO_MPI(MPI_Comm_rank(comm, &rank));
   h5::QuietErrors quiet;
   h5::PropertyList access = parallel_access(comm, context);
+  h5::check(h5::use_checksummed_format(access.get()), context, "selecting the checksummed 1.10 file format");
   h5::File file(H5Fcreate(file_name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()));
   h5::check(file.get(), context, ("creating '" + file_name + "'").c_str());
   h5::PropertyList transfer = collective_transfer(context);
@@ -992,6 +1225,37 @@ void write_file(const std::string& path, MPI_Comm comm, const FnoConfig& config,
   }
   require_same_on_all_ranks(comm, context, description);
   require_exact_tiling(comm, context, params);
+  // Nothing a reader would refuse (README, "Files users hand us"): a valid configuration,
+  // every parameter it implies with its global shape, normalizers of its channel counts,
+  // finite values.
+  checked_on_every_rank(comm, [&] {
+    try {
+      validate_config(config);
+    } catch (const Error& e) {
+      throw Error(context + ": invalid model configuration: " + e.what());
+    }
+    for (const auto& shape : parameter_shapes(config)) {
+      const auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.name == shape.name; });
+      if (it == params.end())
+        throw Error(context + ": the configuration implies parameter '" + shape.name + "', which the list lacks");
+      if (it->global_shape != shape.global_shape)
+        throw Error(context + ": parameter '" + shape.name + "' has the global shape " + shape_text(it->global_shape) +
+                    " but the configuration implies " + shape_text(shape.global_shape));
+    }
+    if (normalizers.input && normalizers.input->channels() != config.in_channels)
+      throw Error(context + ": the input normalizer has " + std::to_string(normalizers.input->channels()) +
+                  " channels, the model " + std::to_string(config.in_channels));
+    if (normalizers.output && normalizers.output->channels() != config.out_channels)
+      throw Error(context + ": the output normalizer has " + std::to_string(normalizers.output->channels()) +
+                  " channels, the model " + std::to_string(config.out_channels));
+    for (const auto& p : params) require_finite(p.value, context, "parameter '" + p.name + "'");
+    if (optimizer)
+      for (std::size_t k = 0; k < params.size(); ++k) {
+        require_finite(optimizer->exp_avg()[k], context, "optimizer moment exp_avg of '" + params[k].name + "'");
+        require_finite(optimizer->exp_avg_sq()[k], context, "optimizer moment exp_avg_sq of '" + params[k].name + "'",
+                       true);
+      }
+  });
 
   std::string temporary = rank == 0 ? temporary_name(path) : std::string();
   broadcast_string(comm, temporary, 0);
@@ -1040,19 +1304,13 @@ ReadRequest make_request(const FnoConfig& expected_config, const std::vector<Par
 }
 
 template <class T>
-std::optional<UnitGaussianNormalizer<T>> read_normalizer(hid_t file, const char* which, hid_t transfer,
+std::optional<UnitGaussianNormalizer<T>> read_normalizer(hid_t file, const char* which, Index channels, hid_t transfer,
                                                          const std::string& context) {
   h5::Group normalizers = open_group(file, "normalizers", context, "no /normalizers group");
   h5::Group group = open_group(normalizers.get(), which, context, std::string("missing normalizer group ") + which);
   const double epsilon = read_double_attribute(group.get(), "epsilon", context, which);
-  h5::Dataset mean_dataset(H5Dopen2(group.get(), "mean", H5P_DEFAULT));
-  h5::check(mean_dataset.get(), context, "opening a normalizer's mean");
-  h5::Dataspace space(H5Dget_space(mean_dataset.get()));
-  hsize_t channels = 0;
-  h5::check(H5Sget_simple_extent_dims(space.get(), &channels, nullptr), context, "sizing a normalizer");
-  const Index n = static_cast<Index>(channels);
-  std::vector<T> mean(channels), stddev(channels);
-  const Slab slab{{n}, {0}, {n}, true};
+  std::vector<T> mean(static_cast<std::size_t>(channels)), stddev(static_cast<std::size_t>(channels));
+  const Slab slab{{channels}, {0}, {channels}, true};
   read_dataset(group.get(), "mean", slab, mean.data(), transfer, context);
   read_dataset(group.get(), "std", slab, stddev.data(), transfer, context);
   try {
@@ -1084,32 +1342,24 @@ TrainingProgress read_file(const std::string& path, MPI_Comm comm, const FnoConf
         const Slab slab = read_slab(p);
         p.value.resize(static_cast<std::size_t>(slab.elements()));
         read_dataset(group.get(), p.name, slab, p.value.data(), transfer.get(), context);
+        require_finite(p.value, context, "parameter '" + p.name + "'");
       }
     }
     if (normalizers) {
       normalizers->input.reset();
       normalizers->output.reset();
-      if (info.has_input_normalizer) normalizers->input = read_normalizer<T>(file.get(), "input", transfer.get(), context);
+      if (info.has_input_normalizer)
+        normalizers->input = read_normalizer<T>(file.get(), "input", info.config.in_channels, transfer.get(), context);
       if (info.has_output_normalizer)
-        normalizers->output = read_normalizer<T>(file.get(), "output", transfer.get(), context);
+        normalizers->output =
+            read_normalizer<T>(file.get(), "output", info.config.out_channels, transfer.get(), context);
     }
     if (optimizer) {
+      const CheckpointState state = read_checkpoint_state(file.get(), context);
       h5::Group group = open_group(file.get(), "optimizer", context, "no /optimizer group");
-      const std::string where = "/optimizer";
-      AdamSettings settings;
-      settings.kind = optimizer_kind_from_string(read_string_attribute(group.get(), "kind", context, where));
-      settings.lr = read_double_attribute(group.get(), "lr", context, where);
-      settings.beta1 = read_double_attribute(group.get(), "beta1", context, where);
-      settings.beta2 = read_double_attribute(group.get(), "beta2", context, where);
-      settings.eps = read_double_attribute(group.get(), "eps", context, where);
-      settings.weight_decay = read_double_attribute(group.get(), "weight_decay", context, where);
-      const double current_lr = read_double_attribute(group.get(), "current_lr", context, where);
-      const std::int64_t step = read_int_attribute(group.get(), "step", context, where);
-      progress.schedule.kind = schedule_kind_from_string(read_string_attribute(group.get(), "schedule", context, where));
-      progress.schedule.step_size = read_int_attribute(group.get(), "step_size", context, where);
-      progress.schedule.gamma = read_double_attribute(group.get(), "gamma", context, where);
-      progress.schedule.t_max = read_int_attribute(group.get(), "t_max", context, where);
-      progress.schedule.eta_min = read_double_attribute(group.get(), "eta_min", context, where);
+      progress.schedule = state.schedule;
+      progress.epoch = state.epoch;
+      progress.rng = state.rng;
       std::vector<std::vector<T>> moments[2];
       const char* moment_names[] = {"exp_avg", "exp_avg_sq"};
       for (int which = 0; which < 2; ++which) {
@@ -1118,16 +1368,13 @@ TrainingProgress read_file(const std::string& path, MPI_Comm comm, const FnoConf
           const Slab slab = read_slab(p);
           std::vector<T> values(static_cast<std::size_t>(slab.elements()));
           read_dataset(moment_group.get(), p.name, slab, values.data(), transfer.get(), context);
+          require_finite(values, context, std::string("optimizer moment ") + moment_names[which] + " of '" + p.name + "'",
+                         which == 1);
           moments[which].push_back(std::move(values));
         }
       }
-      h5::Group checkpoint = open_group(file.get(), "checkpoint", context, "no /checkpoint group");
-      progress.epoch = read_int_attribute(checkpoint.get(), "epoch", context, "/checkpoint");
-      std::istringstream rng_text(read_string_attribute(checkpoint.get(), "rng_state", context, "/checkpoint"));
-      rng_text >> progress.rng;
-      if (rng_text.fail()) throw Error(context + ": /checkpoint's rng_state is not a std::mt19937_64 state");
       try {
-        optimizer->restore(settings, current_lr, step, std::move(moments[0]), std::move(moments[1]));
+        optimizer->restore(state.settings, state.current_lr, state.step, std::move(moments[0]), std::move(moments[1]));
       } catch (const Error& e) {
         throw Error(context + ": cannot restore the optimizer: " + e.what());
       }

@@ -47,8 +47,10 @@ void broadcast_text(std::string& text, MPI_Comm comm) {
 }
 
 // ---- a synthetic model -------------------------------------------------------------------
-// Replicated tensors plus one complex spectral weight [in][out][5][7][4][2] whose mode
-// block is split over a process grid by Layout::block, as the model's spectral weights are.
+// The parameters synthetic_config() implies (readers demand every one of them, with its
+// shape): replicated tensors plus one complex spectral weight [in][out][10][14][4][2] whose
+// mode block is split over a process grid by Layout::block, as the model's spectral weights
+// are; and one extra distributed tensor the configuration does not know.
 
 fno::FnoConfig synthetic_config() {
   fno::FnoConfig c;
@@ -64,7 +66,7 @@ fno::FnoConfig synthetic_config() {
   return c;
 }
 
-const std::vector<Index> spectral_modes{5, 7, 4};
+const std::vector<Index> spectral_modes{10, 14, 4};  // 2m per space axis, m along time
 
 // Partition-independent value of element g of parameter k.
 double expected_value(std::uint64_t seed, std::size_t k, Index g) {
@@ -123,6 +125,11 @@ SyntheticModel synthetic_model(MPI_Comm comm, const std::vector<int>& process_di
   tiny.local_shape = {parts[rank_of(comm)], 3};
   tiny.replicated = false;
   m.params.push_back(tiny);
+  m.params.push_back(replicated("layers.0.pointwise.weight", {c.width, c.width}));
+  m.params.push_back(replicated("layers.0.pointwise.bias", {c.width}));
+  m.params.push_back(replicated("proj.fc1.weight", {c.proj_width, c.width}));
+  m.params.push_back(replicated("proj.fc1.bias", {c.proj_width}));
+  m.params.push_back(replicated("proj.fc2.weight", {c.out_channels, c.proj_width}));
   for (std::size_t k = 0; k < m.params.size(); ++k) {
     auto& p = m.params[k];
     std::vector<Index> indices(static_cast<std::size_t>(fno::element_count(p.local_shape)));
@@ -246,9 +253,10 @@ TEST_F(ModelFile, RoundTripAcrossRankCountsAndPartitions) {
     const fno::ModelFileInfo info = fno::read_model_info(file, group.comm);
     EXPECT_EQ(info.version, 1);
     EXPECT_EQ(info.precision, "float64");
-    EXPECT_EQ(info.parameter_names, (std::vector<std::string>{"layers.0.spectral.weights", "lift.bias",
-                                                              "lift.weight", "proj.fc2.bias",
-                                                              "tiny.distributed"}));
+    EXPECT_EQ(info.parameter_names,
+              (std::vector<std::string>{"layers.0.pointwise.bias", "layers.0.pointwise.weight",
+                                        "layers.0.spectral.weights", "lift.bias", "lift.weight", "proj.fc1.bias",
+                                        "proj.fc1.weight", "proj.fc2.bias", "proj.fc2.weight", "tiny.distributed"}));
     EXPECT_TRUE(info.has_input_normalizer && info.has_output_normalizer);
     EXPECT_FALSE(info.has_checkpoint);
     const fno::FnoConfig config = fno::read_model_config(file, group.comm);
