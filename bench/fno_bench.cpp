@@ -1,7 +1,8 @@
 // fno-bench: petsc-fno's benchmarks. One JSON object per result line on stdout.
 //   fno-bench fft   -grid 128,128,64 -modes 12,12,8 -channels 20 -reps 5 [-precision float|double|both]
 //                   [-pgrid 2,1,1] [-peers no]
-//   fno-bench model -config 2dt-64 -mode fwd|train|both [-model M.h5] [-reps 5]
+//   fno-bench model -config 2dt-64 | -grid 64,64,52 -modes 8,8,8 -width 20 -batch 1 [-mode fwd|train|both]
+//                   [-model M.h5] [-reps 5] [-profile] [-find-max-grid -budget-mb 8192]
 //   fno-bench sim [fno-sim options]         (runs fno-sim -bench)
 //   fno-bench repartition -grid 128,24,8 -channels 20 -reps 10
 #include <mpi.h>
@@ -35,8 +36,14 @@ const char* kHelp =
     "         -reps R (5)  -precision float|double|both (float)  -pgrid p0,p1,... (slab: np,1,..)\n"
     "         -peers yes|no (yes)\n"
     "  model  FNO forward and forward+backward (float32), peak RSS summed over ranks\n"
-    "         -config 2dt-64|2dt-128|3dt-32|3dt-64  -mode fwd|train|both (both)  -reps R (5)\n"
+    "         -config 2dt-64|2dt-128|3dt-32|3dt-64 (2dt-64), or any -grid n0,n1[,n2],nt  -modes m0,..,mt\n"
+    "         -width W (20)  -layers L (4)  -proj P (128)  -in C (1)  -out C (1)  -padding N (0)\n"
+    "         -batch B (1; times are also reported per sample)  -mode fwd|train|both (both)  -reps R (5)\n"
     "         -model FILE (weights, e.g. from fno-import; default: seeded init)  -pgrid p0,p1[,p2]\n"
+    "         -profile: per-stage time (exclusive of nested stages), bytes, flops and fraction of\n"
+    "           the measured memcpy bandwidth, forward and backward (JSON lines, bench model_profile)\n"
+    "         -find-max-grid -budget-mb MB (8192): the largest n^3 x nt grid (nt, modes from -grid/-config,\n"
+    "           e.g. -config 3dt-32) whose forward+backward peak RSS, summed over ranks, fits the budget\n"
     "  repartition  one pencil transpose and back: packed buffers vs subarray datatypes\n"
     "         -grid n0,..,nk (128,24,8)  -channels C (20)  -reps R (10)\n"
     "  sim    the reference simulator's benchmark: runs fno-sim -bench [fno-sim options]\n"

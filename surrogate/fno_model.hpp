@@ -42,6 +42,8 @@ class Fno {
   const ProcessGrid& grid() const { return *grid_; }
   const Layout& input_layout() const { return input_layout_; }    // lead = batch·in_channels
   const Layout& output_layout() const { return output_layout_; }  // lead = batch·out_channels
+  const Layout& hidden_layout() const { return hidden_layout_; }  // lead = batch·width, time padded
+  const TruncatedFFT<T>& fft() const { return *fft_; }             // shared by every spectral layer
 
   // Deterministic, partition-independent initialisation: every global tensor is drawn in
   // parameter order from one generator, then this rank keeps its slice. Linear layers as

@@ -71,6 +71,15 @@ TruncatedFFT<T>::TruncatedFFT(const Layout& input, std::vector<Index> modes)
 }
 
 template <class T>
+std::vector<typename TruncatedFFT<T>::StageShape> TruncatedFFT<T>::stage_shapes() const {
+  std::vector<StageShape> shapes;
+  for (const Stage& s : stages_)
+    shapes.push_back({s.axis, s.transpose.has_value(), s.before.local_count(), s.local.local_count(),
+                      s.after.local_count(), s.outer, s.dft.n(), s.dft.modes(), s.inner_local});
+  return shapes;
+}
+
+template <class T>
 Index TruncatedFFT<T>::frequency(int a, Index r) const {
   if (a == input_.ndim() - 1) return r;
   return r < modes_[a] ? r : r - 2 * modes_[a];

@@ -65,6 +65,16 @@ class TruncatedFFT {
   void forward_adjoint(const C* X, T* x) const;  // adjoint of forward
   void inverse_adjoint(const T* x, C* X) const;  // adjoint of inverse
 
+  // The space stages in forward order, for cost accounting: the axis, whether a transpose
+  // makes it local first, the complex elements entering (before), made local and leaving
+  // (after), and the DFT's [outer][n][inner] -> [outer][modes][inner] block shape.
+  struct StageShape {
+    int axis;
+    bool transposed;
+    Index before, local, after, outer, n, modes, inner;
+  };
+  std::vector<StageShape> stage_shapes() const;
+
  private:
   struct Stage {
     int axis;
