@@ -75,7 +75,7 @@ PetscErrorCode RunProgram() {
       PetscCall(directory_maker.Create(simulator.Grid(), config.grid, directory));
     }
     PetscCall(h5.Create(simulator.Grid(), directory + "/solution.h5", snapshots));
-    PetscCall(h5.WriteStatic(simulator.PermeabilityMilliDarcy(), simulator.Porosity()));
+    PetscCall(h5.WriteStatic(simulator.PermeabilityMilliDarcy(), simulator.Porosity(), simulator.InjectionRatePerCell()));
   }
   const bool write = options.vtk || options.h5;
   auto on_report = [&](int report, double time, Vec saturation) -> PetscErrorCode {

@@ -42,6 +42,8 @@ PetscErrorCode SnapshotFile::Create(DM da, const std::string& path, int snapshot
     WriteStringAttribute(perm.get(), "units", "mD");
     H5Id phi = CreateDoubleDataset(file_.get(), "porosity", grid_dims_);
     WriteStringAttribute(phi.get(), "units", "1");
+    H5Id rate = CreateDoubleDataset(file_.get(), "injection_rate", grid_dims_);
+    WriteStringAttribute(rate.get(), "units", "m^3/s of CO2 (reservoir conditions) per cell");
     H5Id times = CreateDoubleDataset(file_.get(), "times", {static_cast<hsize_t>(snapshot_count)});
     WriteStringAttribute(times.get(), "units", "day");
   } catch (const std::exception& e) {
@@ -71,10 +73,11 @@ PetscErrorCode SnapshotFile::WriteField(const char* name, int index, Vec field) 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SnapshotFile::WriteStatic(Vec permeability_md, Vec porosity) {
+PetscErrorCode SnapshotFile::WriteStatic(Vec permeability_md, Vec porosity, Vec injection_rate) {
   PetscFunctionBeginUser;
   PetscCall(WriteField("permeability", -1, permeability_md));
   PetscCall(WriteField("porosity", -1, porosity));
+  if (injection_rate) PetscCall(WriteField("injection_rate", -1, injection_rate));
   PetscFunctionReturn(0);
 }
 

@@ -27,7 +27,8 @@ class SnapshotFile {
   SnapshotFile& operator=(const SnapshotFile&) = delete;
 
   PetscErrorCode Create(DM da, const std::string& path, int snapshot_count);
-  PetscErrorCode WriteStatic(Vec permeability_md, Vec porosity);
+  // Static fields; injection_rate (m^3/s of CO2 per cell) may be null.
+  PetscErrorCode WriteStatic(Vec permeability_md, Vec porosity, Vec injection_rate = nullptr);
   PetscErrorCode WriteSnapshot(int index, double time_days, Vec saturation, Vec pressure_pa);
   PetscErrorCode Close();  // collective; renames PATH.tmp to PATH
 

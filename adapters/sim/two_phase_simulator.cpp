@@ -32,12 +32,16 @@ TwoPhaseSimulator::TwoPhaseSimulator(MPI_Comm comm, SimulatorConfig config) : co
 
 TwoPhaseSimulator::~TwoPhaseSimulator() {
   // Destructors cannot propagate PETSc errors; destroy calls on valid objects do not fail.
+  if (da_)  // the composed fields hold references to vectors that hold the DM
+    for (const char* name : {"permeability", "porosity", "injection_rate"})
+      (void)PetscObjectCompose((PetscObject)da_, name, nullptr);
   (void)TSDestroy(&ts_);
   (void)KSPDestroy(&ksp_);
   (void)MatDestroy(&pressure_matrix_);
   for (Vec* v : {&saturation_, &saturation_ghosted_, &overpressure_, &overpressure_ghosted_, &lagged_overpressure_ghosted_,
                  &permeability_md_, &permeability_ghosted_, &porosity_, &source_, &pressure_rhs_})
     (void)VecDestroy(v);
+  (void)DMDestroy(&field_da_);
   (void)DMDestroy(&da_);
 }
 
@@ -58,6 +62,7 @@ PetscErrorCode TwoPhaseSimulator::SetUp(bool options_from_command_line) {
   }
   PetscCall(CheckEarthModel());
   PetscCall(CreateSources());
+  PetscCall(ComposeInputFields());
   PetscCall(CreateInitialSaturation());
   PetscCall(CreatePressureSolver(options_from_command_line));
   PetscCall(CreateTimeStepper(options_from_command_line));
@@ -83,8 +88,11 @@ PetscErrorCode TwoPhaseSimulator::CreateGrid() {
   PetscCall(GetCellBlock(da_, &block_));
   PetscCall(DMCreateGlobalVector(da_, &saturation_));
   PetscCall(PetscObjectSetName((PetscObject)saturation_, "saturation"));
-  for (Vec* v : {&overpressure_, &permeability_md_, &porosity_, &source_, &pressure_rhs_})
-    PetscCall(VecDuplicate(saturation_, v));
+  for (Vec* v : {&overpressure_, &pressure_rhs_}) PetscCall(VecDuplicate(saturation_, v));
+  // The static fields live on a twin of the grid (same layout), so that they can be composed
+  // on the grid itself (ComposeInputFields) without a grid <-> vector composition cycle.
+  PetscCall(DMDACreateCompatibleDMDA(da_, 1, &field_da_));
+  for (Vec* v : {&permeability_md_, &porosity_, &source_}) PetscCall(DMCreateGlobalVector(field_da_, v));
   PetscCall(PetscObjectSetName((PetscObject)permeability_md_, "permeability"));
   PetscCall(PetscObjectSetName((PetscObject)porosity_, "porosity"));
   PetscCall(PetscObjectSetName((PetscObject)overpressure_, "overpressure"));
@@ -195,6 +203,18 @@ PetscErrorCode TwoPhaseSimulator::CheckEarthModel() {
   PetscCall(DMGlobalToLocalBegin(da_, perm_si, INSERT_VALUES, permeability_ghosted_));
   PetscCall(DMGlobalToLocalEnd(da_, perm_si, INSERT_VALUES, permeability_ghosted_));
   PetscCall(VecDestroy(&perm_si));
+  PetscFunctionReturn(0);
+}
+
+// The earth model and the wells as named fields on the DM, where any component working on
+// the grid can find them (PetscObjectQuery); a surrogate time stepper (-ts_type fno) reads
+// its inputs this way: permeability in mD, porosity, injection_rate in m^3/s per cell.
+PetscErrorCode TwoPhaseSimulator::ComposeInputFields() {
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectSetName((PetscObject)source_, "injection_rate"));
+  PetscCall(PetscObjectCompose((PetscObject)da_, "permeability", (PetscObject)permeability_md_));
+  PetscCall(PetscObjectCompose((PetscObject)da_, "porosity", (PetscObject)porosity_));
+  PetscCall(PetscObjectCompose((PetscObject)da_, "injection_rate", (PetscObject)source_));
   PetscFunctionReturn(0);
 }
 

@@ -72,6 +72,7 @@ class TwoPhaseSimulator {
   PetscErrorCode LoadEarthModelFromFile();
   PetscErrorCode CheckEarthModel();
   PetscErrorCode CreateSources();
+  PetscErrorCode ComposeInputFields();
   PetscErrorCode CreateInitialSaturation();
   PetscErrorCode CreatePressureSolver(bool options_from_command_line);
   PetscErrorCode CreateTimeStepper(bool options_from_command_line);
@@ -91,6 +92,7 @@ class TwoPhaseSimulator {
   WaveSpeedBounds wave_speeds_;
   CellBlock block_;
   DM da_ = nullptr;
+  DM field_da_ = nullptr;  // same layout as da_; holds the static fields composed on da_
   Vec saturation_ = nullptr, saturation_ghosted_ = nullptr;
   Vec overpressure_ = nullptr, overpressure_ghosted_ = nullptr, lagged_overpressure_ghosted_ = nullptr;
   Vec permeability_md_ = nullptr, permeability_ghosted_ = nullptr;  // mD (global), m^2 (ghosted)
