@@ -2,6 +2,8 @@
 // by the core's profiling hook), citation, and the TS type "fno".
 #include <petscts.h>
 
+#include <cstdio>
+
 #include "petscfno_impl.hpp"
 
 PetscClassId PETSCFNO_CLASSID = 0;
@@ -11,6 +13,12 @@ PETSC_EXTERN PetscErrorCode TSCreate_FNO(TS);
 namespace fno::plugin {
 
 LogEvents events;
+
+std::string Num(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
 
 namespace {
 

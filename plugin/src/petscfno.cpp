@@ -11,6 +11,7 @@
 #include "petscfno_impl.hpp"
 
 using fno::plugin::events;
+using fno::plugin::Num;
 using fno::plugin::PetscFNOState;
 
 namespace {
@@ -548,10 +549,10 @@ PetscErrorCode PetscFNOPredict(PetscFNO fno, Vec states[]) {
     if (first != PETSC_MAX_INT) {
       const PetscInt gx = static_cast<PetscInt>(st.block.global[0]), gy = static_cast<PetscInt>(st.block.global[1]);
       SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE,
-              "PetscFNO: input '%s' = %s(%g * %s) is not finite at cell (%" PetscInt_FMT ", %" PetscInt_FMT
-              ", %" PetscInt_FMT "): host field '%s' there is %g (from %s)",
-              field.name.c_str(), field.transform.c_str(), field.scale, field.source.c_str(), first % gx, (first / gx) % gy,
-              first / (gx * gy), field.source.c_str(), (double)PetscRealPart(value), where.c_str());
+              "PetscFNO: input '%s' = %s(%s * %s) is not finite at cell (%" PetscInt_FMT ", %" PetscInt_FMT
+              ", %" PetscInt_FMT "): host field '%s' there is %s (from %s)",
+              field.name.c_str(), field.transform.c_str(), Num(field.scale).c_str(), field.source.c_str(), first % gx,
+              (first / gx) % gy, first / (gx * gy), field.source.c_str(), Num(PetscRealPart(value)).c_str(), where.c_str());
     }
   }
   PetscCall(PetscLogEventEnd(events.input_map, fno, 0, 0, 0));
@@ -591,10 +592,10 @@ PetscErrorCode PetscFNOPredict(PetscFNO fno, Vec states[]) {
           PetscCall(VecRestoreArrayRead(st.initial_state, &host));
           SETERRQ(comm, PETSC_ERR_ARG_INCOMP,
                   "PetscFNO: the host's initial %s (component %" PetscInt_FMT ") differs from what model '%s' assumes: "
-                  "the host has %g where the model assumes %g at t = %g s (|difference| %g > tolerance %g, "
+                  "the host has %s where the model assumes %s at t = %s s (|difference| %s > tolerance %s, "
                   "-fno_initial_tolerance)",
-                  out.name.c_str(), comp, st.model_path.c_str(), (double)global.value, out.initial_value,
-                  (double)st.times.front(), (double)global.deviation, (double)st.initial_tolerance);
+                  out.name.c_str(), comp, st.model_path.c_str(), Num(global.value).c_str(), Num(out.initial_value).c_str(),
+                  Num(st.times.front()).c_str(), Num(global.deviation).c_str(), Num(st.initial_tolerance).c_str());
         }
       }
       PetscFNOCallCore(comm, st.surrogate->set_initial_state(static_cast<fno::Index>(c), host, st.dof, comp));
@@ -645,9 +646,9 @@ PetscErrorCode PetscFNOInterpolate(PetscFNO fno, PetscReal t, Vec state) {
   const PetscReal tol = 1e-9 * (span > 0 ? span : 1.0);
   PetscCheck(t >= times.front() - tol && t <= times.back() + tol, PetscObjectComm((PetscObject)fno),
              PETSC_ERR_ARG_OUTOFRANGE,
-             "PetscFNO: time %g s (%g days) is outside the span of model '%s': [%g, %g] s ([%g, %g] days)", (double)t,
-             (double)(t / 86400), st.model_path.c_str(), (double)times.front(), (double)times.back(),
-             (double)(times.front() / 86400), (double)(times.back() / 86400));
+             "PetscFNO: time %s s (%s days) is outside the span of model '%s': [%s, %s] s ([%s, %s] days)",
+             Num(t).c_str(), Num(t / 86400).c_str(), st.model_path.c_str(), Num(times.front()).c_str(),
+             Num(times.back()).c_str(), Num(times.front() / 86400).c_str(), Num(times.back() / 86400).c_str());
   // The output time at or after t.
   const auto after = std::lower_bound(times.begin(), times.end(), t - tol);
   const PetscInt k1 = std::min<PetscInt>(static_cast<PetscInt>(after - times.begin()), static_cast<PetscInt>(times.size()) - 1);
@@ -702,8 +703,8 @@ PetscErrorCode PetscFNOView(PetscFNO fno, PetscViewer viewer) {
   PetscCall(PetscViewerASCIIPrintf(viewer, "inputs (model channel = transform(scale * host field)):\n"));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   for (const auto& in : p.inputs)
-    PetscCall(PetscViewerASCIIPrintf(viewer, "%s = %s(%g * %s [%s])\n", in.name.c_str(), in.transform.c_str(), in.scale,
-                                     in.source.c_str(), in.units.c_str()));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%s = %s(%s * %s [%s])\n", in.name.c_str(), in.transform.c_str(),
+                                     Num(in.scale).c_str(), in.source.c_str(), in.units.c_str()));
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "outputs:\n"));
   PetscCall(PetscViewerASCIIPushTab(viewer));
@@ -712,13 +713,14 @@ PetscErrorCode PetscFNOView(PetscFNO fno, PetscViewer viewer) {
     char component[64] = "not set up";
     if (fno->setupcalled)
       PetscCall(PetscSNPrintf(component, sizeof(component), "DM component %" PetscInt_FMT, st.output_components[k]));
-    PetscCall(PetscViewerASCIIPrintf(viewer, "%s [%s] -> %s, initial value %g, clipped to [%g, %g]\n", out.name.c_str(),
-                                     out.units.c_str(), component, out.initial_value, out.min, out.max));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%s [%s] -> %s, initial value %s, clipped to [%s, %s]\n", out.name.c_str(),
+                                     out.units.c_str(), component, Num(out.initial_value).c_str(), Num(out.min).c_str(),
+                                     Num(out.max).c_str()));
   }
   PetscCall(PetscViewerASCIIPopTab(viewer));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "times: %zu outputs from %g to %g s (%g to %g days)\n", st.times.size(),
-                                   (double)st.times.front(), (double)st.times.back(), (double)(st.times.front() / 86400),
-                                   (double)(st.times.back() / 86400)));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "times: %zu outputs from %s to %s s (%s to %s days)\n", st.times.size(),
+                                   Num(st.times.front()).c_str(), Num(st.times.back()).c_str(),
+                                   Num(st.times.front() / 86400).c_str(), Num(st.times.back() / 86400).c_str()));
   PetscCall(PetscViewerASCIIPrintf(viewer, "compute: %s, %s precision, %" PetscInt_FMT " BLAS thread(s) per rank\n",
                                    st.device.c_str(), st.precision == fno::plugin::Precision::single ? "single" : "double",
                                    st.threads));

@@ -44,6 +44,9 @@ struct PetscFNOState {
   PetscInt predictions = 0;
 };
 
+// A number as C's %g writes it (PETSc's own printf writes 0 as "0."), for messages.
+std::string Num(double value);
+
 struct LogEvents {
   PetscLogEvent setup = 0, load = 0, input_map = 0, predict = 0, output_map = 0;
   PetscLogEvent stage[profile::stage_count] = {};

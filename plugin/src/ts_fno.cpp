@@ -9,6 +9,8 @@
 
 #include "petscfno_impl.hpp"
 
+using fno::plugin::Num;
+
 namespace {
 
 struct TS_FNO {
@@ -35,10 +37,11 @@ PetscErrorCode CheckMaxTime(TS ts, PetscFNO fno) {
   if (ts->max_time >= PETSC_MAX_REAL / 2) PetscFunctionReturn(0);  // not set: steps decide
   PetscCheck(ts->max_time <= times.back() + TimeTolerance(times), PetscObjectComm((PetscObject)ts),
              PETSC_ERR_ARG_OUTOFRANGE,
-             "TSFNO: the TS's max time %g s (%g days) is beyond the horizon of model '%s', which predicts %g to %g s "
-             "(%g to %g days)",
-             (double)ts->max_time, (double)(ts->max_time / 86400), fno->state->model_path.c_str(), (double)times.front(),
-             (double)times.back(), (double)(times.front() / 86400), (double)(times.back() / 86400));
+             "TSFNO: the TS's max time %s s (%s days) is beyond the horizon of model '%s', which predicts %s to %s s "
+             "(%s to %s days)",
+             Num(ts->max_time).c_str(), Num(ts->max_time / 86400).c_str(), fno->state->model_path.c_str(),
+             Num(times.front()).c_str(), Num(times.back()).c_str(), Num(times.front() / 86400).c_str(),
+             Num(times.back() / 86400).c_str());
   PetscFunctionReturn(0);
 }
 
@@ -77,9 +80,10 @@ PetscErrorCode TSStep_FNO(TS ts) {
   PetscCall(PetscFNOInputsChanged(fno, &changed));
   if (changed) {
     PetscCheck(PetscAbsReal(ts->ptime - times.front()) <= tol, comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "TSFNO: model '%s' predicts from its first time t = %g s given the state there; the TS is at t = %g s "
-               "(set the TS time to %g s, or keep the inputs unchanged after the first step)",
-               fno->state->model_path.c_str(), (double)times.front(), (double)ts->ptime, (double)times.front());
+               "TSFNO: model '%s' predicts from its first time t = %s s given the state there; the TS is at t = %s s "
+               "(set the TS time to %s s, or keep the inputs unchanged after the first step)",
+               fno->state->model_path.c_str(), Num(times.front()).c_str(), Num(ts->ptime).c_str(),
+               Num(times.front()).c_str());
     PetscCall(PetscFNOSetInitialState(fno, ts->vec_sol));
     PetscCall(PetscFNOPredict(fno, nullptr));
   }
@@ -92,8 +96,8 @@ PetscErrorCode TSStep_FNO(TS ts) {
       break;
     }
   PetscCheck(target >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "TSFNO: the TS asks for a step beyond t = %g s (%g days), the end of model '%s''s horizon",
-             (double)ts->ptime, (double)(ts->ptime / 86400), fno->state->model_path.c_str());
+             "TSFNO: the TS asks for a step beyond t = %s s (%s days), the end of model '%s''s horizon",
+             Num(ts->ptime).c_str(), Num(ts->ptime / 86400).c_str(), fno->state->model_path.c_str());
   if (ts->exact_final_time == TS_EXACTFINALTIME_MATCHSTEP && ts->max_time < target - tol && ts->max_time > ts->ptime)
     target = ts->max_time;
   PetscCall(PetscFNOInterpolate(fno, target, ts->vec_sol));
