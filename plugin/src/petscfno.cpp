@@ -474,15 +474,25 @@ PetscErrorCode PetscFNOInputsChanged(PetscFNO fno, PetscBool* changed) {
   *changed = PETSC_TRUE;
   if (!st.predicted) PetscFunctionReturn(0);
   const auto& inputs = st.info.problem->inputs;
-  bool same = true;
+  bool same = st.input_file == st.predicted_input_file;
   for (std::size_t k = 0; k < inputs.size() && same; ++k) {
-    Vec v;
-    std::string where;
-    PetscCall(FindInput(fno, inputs[k], &v, &where));
-    std::pair<PetscInt64, PetscObjectState> stamp;
-    PetscCall(StampOf(v, &stamp));
-    PetscCall(VecDestroy(&v));
-    same = stamp == st.input_stamps[k] && where.rfind("dataset", 0) != 0;  // files are reread
+    // The Vec that PetscFNOPredict() would read now (without reading files again).
+    Vec v = nullptr;
+    auto given = st.inputs.find(inputs[k].source);
+    if (given != st.inputs.end()) {
+      v = given->second;
+    } else {
+      PetscObject composed = nullptr;
+      PetscCall(PetscObjectQuery((PetscObject)fno->dm, inputs[k].source.c_str(), &composed));
+      v = (Vec)composed;
+    }
+    if (v) {
+      std::pair<PetscInt64, PetscObjectState> stamp;
+      PetscCall(StampOf(v, &stamp));
+      same = stamp == st.input_stamps[k];
+    } else {
+      same = st.input_stamps[k].first < 0;  // read from the (same) input file last time
+    }
   }
   PetscBool local = same ? PETSC_FALSE : PETSC_TRUE;
   PetscCall(MPIU_Allreduce(&local, changed, 1, MPIU_BOOL, MPI_LOR, PetscObjectComm((PetscObject)fno)));
@@ -509,7 +519,10 @@ PetscErrorCode PetscFNOPredict(PetscFNO fno, Vec states[]) {
     std::string where;
     PetscCall(FindInput(fno, field, &v, &where));
     PetscCall(CheckFieldVec(fno, v, field.source.c_str(), where.c_str()));
-    PetscCall(StampOf(v, &st.input_stamps[k]));
+    if (where.rfind("dataset", 0) == 0)
+      st.input_stamps[k] = {-1, 0};  // from the input file
+    else
+      PetscCall(StampOf(v, &st.input_stamps[k]));
     const PetscScalar* host;
     PetscCall(VecGetArrayRead(v, &host));
     fno::Index bad = -1;
@@ -604,6 +617,7 @@ PetscErrorCode PetscFNOPredict(PetscFNO fno, Vec states[]) {
     PetscCall(PetscLogEventEnd(events.output_map, fno, 0, 0, 0));
   }
   st.predicted = true;
+  st.predicted_input_file = st.input_file;
   st.predictions++;
   st.last_predict_seconds = MPI_Wtime() - start;
   PetscCall(PetscLogEventEnd(events.predict, fno, 0, 0, 0));

@@ -25,6 +25,7 @@ struct PetscFNOState {
   bool loaded = false;
   ModelFileInfo info;
   std::string input_file;
+  std::string predicted_input_file;  // the input file of the last prediction
   Precision precision = Precision::single;
   std::string device = "cpu";
   PetscInt threads = 1;

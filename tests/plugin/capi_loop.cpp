@@ -27,6 +27,20 @@ int main(int argc, char** argv) {
   PetscCall(PetscOptionsGetString(nullptr, nullptr, "-compare", compare, sizeof(compare), &has_compare));
   PetscCall(PetscOptionsGetReal(nullptr, nullptr, "-tolerance", &tolerance, nullptr));
   PetscCall(HostFieldsCreate(PETSC_COMM_WORLD, &h));
+  char inputs_out[PETSC_MAX_PATH_LEN] = "";
+  PetscBool write_inputs;
+  PetscCall(PetscOptionsGetString(nullptr, nullptr, "-write_inputs", inputs_out, sizeof(inputs_out), &write_inputs));
+  if (write_inputs) {  // the host's fields as PETSc's HDF5 viewer writes them (for -ts_fno_input_file)
+    PetscViewer out;
+    PetscCall(PetscViewerHDF5Open(PETSC_COMM_WORLD, inputs_out, FILE_MODE_WRITE, &out));
+    PetscCall(PetscObjectSetName((PetscObject)h.permeability, "permeability"));
+    PetscCall(PetscObjectSetName((PetscObject)h.porosity, "porosity"));
+    PetscCall(PetscObjectSetName((PetscObject)h.injection_rate, "injection_rate"));
+    PetscCall(VecView(h.permeability, out));
+    PetscCall(VecView(h.porosity, out));
+    PetscCall(VecView(h.injection_rate, out));
+    PetscCall(PetscViewerDestroy(&out));
+  }
   PetscCall(DMCreateGlobalVector(h.da, &initial));
   PetscCall(HostFieldsInitialState(&h, initial));
   PetscCall(VecDuplicate(initial, &state));

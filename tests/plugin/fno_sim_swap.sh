@@ -30,4 +30,9 @@ if [ "$np" -gt 1 ]; then
   count=$(echo "$line" | awk '{print $2}')
   if [ -z "$line" ] || [ "${count:-0}" -lt 1 ]; then echo "FAIL: no FNOTranspose events on $np ranks"; exit 1; fi
 fi
+# Report times between the model's outputs (every 36.5 days): linear in time (TSInterpolate
+# semantics through TS_EXACTFINALTIME_MATCHSTEP), equal at the model's own times.
+mpiexec -n "$np" "$bin/fno-sim" -grid 20,12 -dx 20 -dz 10 -report_count 12 -report_interval 36.5 \
+  -well0_cells 0,0,8,11 -dll_append "$lib" -ts_type fno -ts_fno_model "$work/model.h5" -output "$work/half" -output_vtk 0
+/usr/bin/python3 "$src/check_interpolation.py" "$work/half" "$work/out"
 echo "fno_sim_swap: $np rank(s) OK"

@@ -62,10 +62,15 @@ int main(int argc, char** argv) {
   PetscBool has_out;
   PetscCall(PetscInitialize(&argc, &argv, nullptr, help));
   PetscCall(HostFieldsCreate(PETSC_COMM_WORLD, &h));
-  // The host's fields, where any component working on its grid can find them.
-  PetscCall(PetscObjectCompose((PetscObject)h.da, "permeability", (PetscObject)h.permeability));
-  PetscCall(PetscObjectCompose((PetscObject)h.da, "porosity", (PetscObject)h.porosity));
-  PetscCall(PetscObjectCompose((PetscObject)h.da, "injection_rate", (PetscObject)h.injection_rate));
+  // The host's fields, where any component working on its grid can find them (unless
+  // -compose_inputs 0: a surrogate then reads them from -ts_fno_input_file).
+  PetscBool compose = PETSC_TRUE;
+  PetscCall(PetscOptionsGetBool(nullptr, nullptr, "-compose_inputs", &compose, nullptr));
+  if (compose) {
+    PetscCall(PetscObjectCompose((PetscObject)h.da, "permeability", (PetscObject)h.permeability));
+    PetscCall(PetscObjectCompose((PetscObject)h.da, "porosity", (PetscObject)h.porosity));
+    PetscCall(PetscObjectCompose((PetscObject)h.da, "injection_rate", (PetscObject)h.injection_rate));
+  }
   PetscCall(DMCreateGlobalVector(h.da, &u));
   PetscCall(HostFieldsInitialState(&h, u));
   PetscCall(PetscOptionsGetString(nullptr, nullptr, "-states_out", out, sizeof(out), &has_out));
