@@ -40,6 +40,7 @@ const char* kHelp =
     "         -width W (20)  -layers L (4)  -proj P (128)  -in C (1)  -out C (1)  -padding N (0)\n"
     "         -batch B (1; times are also reported per sample)  -mode fwd|train|both (both)  -reps R (5)\n"
     "         -model FILE (weights, e.g. from fno-import; default: seeded init)  -pgrid p0,p1[,p2]\n"
+    "         -kernels yes|no (yes): the vectorised DFT kernels, or BLAS products only\n"
     "         -profile: per-stage time (exclusive of nested stages), bytes, flops and fraction of\n"
     "           the measured memcpy bandwidth, forward and backward (JSON lines, bench model_profile)\n"
     "         -find-max-grid -budget-mb MB (8192): the largest n^3 x nt grid (nt, modes from -grid/-config,\n"

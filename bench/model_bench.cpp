@@ -23,6 +23,7 @@
 #include "stage_costs.hpp"
 #include "stage_timer.hpp"
 #include "timing.hpp"
+#include "truncated_dft.hpp"
 #ifdef PETSCFNO_HAVE_MODEL_FILE
 #include "model_file.hpp"
 #endif
@@ -50,9 +51,9 @@ std::string json_list(const V& v) {
 }
 
 std::string grid_name(const std::vector<Index>& grid) {
-  std::string s;
-  for (std::size_t i = 0; i < grid.size(); ++i) s += (i ? "x" : "") + std::to_string(grid[i]);
-  return s;
+  std::ostringstream os;
+  for (std::size_t i = 0; i < grid.size(); ++i) os << (i ? "x" : "") << grid[i];
+  return os.str();
 }
 
 // Peak resident memory of this process (VmHWM, kB -> MB); reset_peak() restarts it.
@@ -339,6 +340,7 @@ int run_model_bench(Options& opt, MPI_Comm comm) {
   const double budget_mb = static_cast<double>(opt.integer("budget-mb", 8192));
   FNO_CHECK(mode == "fwd" || mode == "train" || mode == "both", "-mode must be fwd, train or both");
   spec.pgrid = process_grid_dims(comm, spec.config.space_dims, opt.list("pgrid", {}));
+  set_dft_kernels_enabled(opt.str("kernels", "yes") != "no");
   if (max_grid) return find_max_grid(comm, spec, budget_mb, std::min(reps, 1));
   const double bandwidth = profile ? memcpy_bandwidth_gb_s(comm) : 0;
   const RunResult r = run_one(comm, spec, mode, reps, model_path, profile, bandwidth);
