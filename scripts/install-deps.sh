@@ -8,6 +8,7 @@ PKGS=(
   petsc-dev libpetsc-real3.18-dev
   libhdf5-openmpi-dev hdf5-tools
   libvtk9-dev python3-vtk9
+  libegl1 libegl-mesa0 libgl1-mesa-dri  # offscreen rendering without a display (share/paraview)
   libfftw3-dev libfftw3-mpi-dev
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
