@@ -69,7 +69,7 @@ void fill_uniform(std::mt19937_64& gen, Parameter<T>& p, double low, double high
 
 template <class T>
 Fno<T>::Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, Index batch, std::uint64_t seed,
-            std::vector<std::vector<Index>> ownership)
+            std::vector<std::vector<Index>> ownership, bool initialize_parameters)
     : config_(validated_config(config, batch)),  // before any size below is formed
       grid_(std::move(grid)),
       batch_(batch),
@@ -110,7 +110,7 @@ Fno<T>::Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, In
   lift_ = &linear_[0];
   fc1_ = &linear_[1];
   fc2_ = &linear_[2];
-  initialize(seed);
+  if (initialize_parameters) initialize(seed);
 }
 
 template <class T>
@@ -138,17 +138,11 @@ void Fno<T>::zero_grad() {
 }
 
 template <class T>
-void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
+void Fno<T>::lift_forward(const T* input, T* v) {
   const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
-  const Index points = grid_points(), padded = padded_points();
-  const Index channels = config_.in_channels + config_.ndim();
-  const auto hidden_size = static_cast<std::size_t>(b * width * padded);
-  profile::Scope forward_scope(profile::Stage::forward);
-  scratch_.resize(hidden_size);  // v_l, then the cropped u
-  T* v = scratch_.data();
-
-  // Lifting: a = [x, coordinates], v_0 = pad_t(P a).
-  std::optional<profile::Scope> lift_scope(std::in_place, profile::Stage::lift);
+  const Index points = grid_points(), channels = config_.in_channels + config_.ndim();
+  const auto hidden_size = static_cast<std::size_t>(b * width * padded_points());
+  profile::Scope lift_scope(profile::Stage::lift);
   if (features_.empty()) {  // the coordinate channels never change: filled once
     features_.resize(static_cast<std::size_t>(b * channels * points));
     append_coordinates(input_layout_, b, config_.in_channels, input, features_.data());
@@ -166,50 +160,14 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
   } else {
     lift_->forward(b, points, features_.data(), points, v, points);
   }
-  lift_scope.reset();
+}
 
-  // Fourier blocks: z_l = SpectralConv(v_l) + W v_l + bias. Inference keeps only z_{l-1}
-  // and z_l (alternating between two buffers).
-  const int stored = keep_for_backward ? config_.layers : std::min(config_.layers, 2);
-  if (static_cast<int>(hidden_.size()) < stored) hidden_.resize(static_cast<std::size_t>(stored));
-  auto z_of = [&](int l) -> std::vector<T>& { return hidden_[static_cast<std::size_t>(l % stored)]; };
-  // Each layer's W v + bias and the next layer's input GELU(z) are fused into the inverse
-  // transform's time stage, chunk by chunk of space points while the chunk is in cache.
-  // v_{l+1} replaces v_l in place: the forward transform has consumed all of v_l before
-  // the inverse starts, and a chunk of v_l is overwritten only after W v_l used it.
-  const Index nt_padded = nt + pad;
-  const Index fused_points = std::max<Index>(1, fused_chunk_points_ / nt_padded);
-  for (int l = 0; l < config_.layers; ++l) {
-    std::vector<T>& z = z_of(l);
-    z.resize(hidden_size);
-    const bool last = l + 1 == config_.layers;
-    const PointwiseLinear<T>& w = pointwise_[static_cast<std::size_t>(l)];
-    auto epilogue = [&](Index s0, Index s1) {
-      const Index p0 = s0 * nt_padded, count = (s1 - s0) * nt_padded;
-      {
-        profile::Scope scope(profile::Stage::pointwise);
-        w.forward(b, count, v + p0, padded, z.data() + p0, padded, /*accumulate=*/true);
-      }
-      if (last) return;
-      {
-        profile::Scope scope(profile::Stage::activation);
-        for (Index row = 0; row < b * width; ++row)
-          activation_forward(Activation::gelu, count, z.data() + row * padded + p0, v + row * padded + p0);
-      }
-      // The next layer's time stage on this chunk of v_{l+1}, into the shared plan's
-      // time-mode rows this inverse has just consumed.
-      fft_->forward_time_chunk(v, s0, s1);
-    };
-    SpectralConv<T>& spectral = spectral_[static_cast<std::size_t>(l)];
-    if (l == 0)
-      spectral.forward(v, z.data(), fused_points, epilogue);
-    else
-      spectral.forward_from_time(z.data(), fused_points, epilogue);
-  }
-
-  // Projection, in chunks of points so that the proj_width-channel hidden layer stays small.
+template <class T>
+void Fno<T>::projection_forward(const T* z_last, T* output) {
+  const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
+  const Index points = grid_points();
   profile::Scope projection_scope(profile::Stage::projection);
-  const T* u = z_of(config_.layers - 1).data();
+  const T* u = z_last;
   if (pad > 0) {
     crop_time(b * width * points / nt, nt, pad, u, scratch_.data());
     u = scratch_.data();
@@ -226,8 +184,8 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
       const Index count = std::min(chunk, points - p0);
       // h = W1 u (bias folded into the activation), then y = b2 + W2 GELU(h + b1) row by
       // row of h, so the proj_width-channel activation is never written.
-      blas::gemm(blas::Op::N, blas::Op::N, config_.proj_width, count, width, T(1), w1, width,
-                 u + n * width * points + p0, points, T(0), h, count);
+      linear_points(config_.proj_width, width, w1, width, Index{1}, static_cast<const T*>(nullptr),
+                    u + n * width * points + p0, points, h, count, count, false);
       for (Index o = 0; o < config_.out_channels; ++o) {
         T* y = output + (n * config_.out_channels + o) * points + p0;
         std::fill(y, y + count, b2[o]);
@@ -235,6 +193,70 @@ void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
           gelu_weighted_accumulate(count, h + k * count, b1[k], w2[o * config_.proj_width + k], y);
       }
     }
+}
+
+template <class T>
+void Fno<T>::forward(const T* input, T* output, bool keep_for_backward) {
+  const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
+  const Index padded = padded_points();
+  const auto hidden_size = static_cast<std::size_t>(b * width * padded);
+  profile::Scope forward_scope(profile::Stage::forward);
+  scratch_.resize(hidden_size);  // v_l, then the cropped u
+  T* v = scratch_.data();
+  lift_forward(input, v);
+
+  // Fourier blocks: z_l = SpectralConv(v_l) + W v_l + bias. Inference keeps only z_{l-1}
+  // and z_l (alternating between two buffers).
+  const int stored = keep_for_backward ? config_.layers : std::min(config_.layers, 2);
+  if (static_cast<int>(hidden_.size()) < stored) hidden_.resize(static_cast<std::size_t>(stored));
+  auto z_of = [&](int l) -> std::vector<T>& { return hidden_[static_cast<std::size_t>(l % stored)]; };
+  const Index nt_padded = nt + pad;
+  const Index fused_points = std::max<Index>(1, fused_chunk_points_ / nt_padded);
+  const bool fused = fused_ && fft_->has_space_stages();
+  for (int l = 0; l < config_.layers; ++l) {
+    std::vector<T>& z = z_of(l);
+    z.resize(hidden_size);
+    const bool last = l + 1 == config_.layers;
+    const PointwiseLinear<T>& w = pointwise_[static_cast<std::size_t>(l)];
+    SpectralConv<T>& spectral = spectral_[static_cast<std::size_t>(l)];
+    if (!fused) {  // the plain form: one pass per operation
+      spectral.forward(v, z.data());
+      {
+        profile::Scope scope(profile::Stage::pointwise);
+        w.forward(b, padded, v, padded, z.data(), padded, /*accumulate=*/true);
+      }
+      if (!last) {
+        profile::Scope scope(profile::Stage::activation);
+        activation_forward(Activation::gelu, static_cast<Index>(hidden_size), z.data(), v);
+      }
+      continue;
+    }
+    // Each layer's W v + bias and the next layer's input GELU(z) are fused into the inverse
+    // transform's time stage, chunk by chunk of space points while the chunk is in cache.
+    // v_{l+1} replaces v_l in place: the forward transform has consumed all of v_l before
+    // the inverse starts, and a chunk of v_l is overwritten only after W v_l used it.
+    auto epilogue = [&](Index s0, Index s1) {
+      const Index p0 = s0 * nt_padded, count = (s1 - s0) * nt_padded;
+      {
+        profile::Scope scope(profile::Stage::pointwise);
+        w.forward(b, count, v + p0, padded, z.data() + p0, padded, /*accumulate=*/true);
+      }
+      if (last) return;
+      {
+        profile::Scope scope(profile::Stage::activation);
+        for (Index row = 0; row < b * width; ++row)
+          activation_forward(Activation::gelu, count, z.data() + row * padded + p0, v + row * padded + p0);
+      }
+      // The next layer's time stage on this chunk of v_{l+1}, into the shared plan's
+      // time-mode rows this inverse has just consumed.
+      fft_->forward_time_chunk(v, s0, s1);
+    };
+    if (l == 0)
+      spectral.forward(v, z.data(), fused_points, epilogue);
+    else
+      spectral.forward_from_time(z.data(), fused_points, epilogue);
+  }
+  projection_forward(z_of(config_.layers - 1).data(), output);
   have_forward_ = keep_for_backward;
 }
 
@@ -242,11 +264,6 @@ template <class T>
 void Fno<T>::backward(const T* d_output, T* d_input) {
   FNO_CHECK(have_forward_, "backward needs a forward first (each backward consumes the saved activations)");
   have_forward_ = false;
-  const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
-  const Index points = grid_points(), padded = padded_points();
-  const Index channels = config_.in_channels + config_.ndim();
-  const auto hidden_size = static_cast<std::size_t>(b * width * padded);
-  const std::vector<T>& last = hidden_[static_cast<std::size_t>(config_.layers - 1)];
   profile::Scope backward_scope(profile::Stage::backward);
 
   // This backward's replicated gradients are accumulated from zero, reduced, then added
@@ -257,6 +274,158 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
       earlier.insert(earlier.end(), p->grad.begin(), p->grad.end());
       std::fill(p->grad.begin(), p->grad.end(), T(0));
     }
+  if (fused_ && fft_->has_space_stages())
+    backward_fused(d_output, d_input);
+  else
+    backward_plain(d_output, d_input);
+  reduce_gradients(earlier);
+}
+
+// The fused backward: every hidden-size gradient is made and consumed chunk by chunk inside
+// the forward adjoint's time stage. Per layer l (top down), with dz_l held in z_l's storage
+// and its inverse-adjoint time stage already in the plan's time-mode buffer:
+//   spectral backward of layer l, whose forward-adjoint time stage writes dv_l (the work
+//   buffer) a chunk at a time; then, on that chunk while in cache:
+//     dv_l += W_lᵀ dz_l;  v_l = GELU(z_{l-1}), s = GELU'(z_{l-1}) (or v_0 = pad_t(P a));
+//     dW_l += dz_l v_lᵀ, dbias_l += Σ dz_l;
+//     dz_{l-1} = dv_l · s written over z_{l-1}, and its inverse-adjoint time stage into the
+//     time-mode rows this chunk has just consumed (or, for l = 0, the lift's backward).
+// The projection's backward writes dz_{L-1} over z_{L-1} the same way. Memory traffic per
+// layer: read dz_l and z_{l-1}, write dz_{l-1} and dv_l.
+template <class T>
+void Fno<T>::backward_fused(const T* d_output, T* d_input) {
+  const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
+  const Index points = grid_points(), padded = padded_points(), ntp = nt + pad;
+  const Index channels = config_.in_channels + config_.ndim(), q = config_.proj_width, out = config_.out_channels;
+  const Index space = points / nt;
+  const Index fused_points = std::max<Index>(1, fused_chunk_points_ / ntp);  // space points per chunk
+  const Index chunk_max = std::min(space, fused_points);
+  scratch_.resize(static_cast<std::size_t>(b * width * padded));
+  T* dv = scratch_.data();
+  // Chunk buffers: v_l and GELU'(z_{l-1}) of one batch entry; the projection's compact u/du,
+  // h, g, dg; the lift's cropped gradient.
+  chunk_v_.resize(static_cast<std::size_t>(width * chunk_max * ntp));
+  chunk_s_.resize(chunk_v_.size());
+  chunk_u_.resize(static_cast<std::size_t>(std::max(width, channels) * chunk_max * nt));
+  const Index proj_points = std::min<Index>(chunk_max * nt, projection_chunk);
+  proj_hidden_.resize(static_cast<std::size_t>(3 * q * proj_points));
+  T* h = proj_hidden_.data();
+  T* g = h + q * proj_points;
+  T* dg = g + q * proj_points;
+
+  // Projection backward (its hidden layer recomputed) into dz_{L-1} over z_{L-1}.
+  {
+    profile::Scope projection_scope(profile::Stage::projection);
+    T* z = hidden_[static_cast<std::size_t>(config_.layers - 1)].data();
+    for (Index s0 = 0; s0 < space; s0 += fused_points) {
+      const Index s1 = std::min(space, s0 + fused_points), cnt = (s1 - s0) * nt;
+      for (Index n = 0; n < b; ++n) {
+        T* zn = z + n * width * padded;
+        // u of this chunk: in place when unpadded, else gathered from the padded lines.
+        T* u = zn + s0 * nt;
+        Index ldu = padded;
+        if (pad > 0) {
+          u = chunk_u_.data();
+          ldu = cnt;
+          for (Index c = 0; c < width; ++c)
+            for (Index s = s0; s < s1; ++s)
+              std::copy(zn + c * padded + s * ntp, zn + c * padded + s * ntp + nt, u + c * cnt + (s - s0) * nt);
+        }
+        for (Index p0 = 0; p0 < cnt; p0 += proj_points) {
+          const Index count = std::min(proj_points, cnt - p0);
+          fc1_->forward(1, count, u + p0, ldu, h, count);
+          gelu_with_derivative(q * count, h, g, h);  // h <- GELU'(h)
+          fc2_->backward(1, count, g, count, d_output + n * out * points + s0 * nt + p0, points, dg, count);
+          for (Index i = 0; i < q * count; ++i) dg[i] *= h[i];
+          fc1_->backward(1, count, u + p0, ldu, dg, count, u + p0, ldu);  // du over u (after dW1 used u)
+        }
+        if (pad > 0)
+          for (Index c = 0; c < width; ++c)
+            for (Index s = s0; s < s1; ++s) {
+              T* line = zn + c * padded + s * ntp;
+              std::copy(u + c * cnt + (s - s0) * nt, u + c * cnt + (s - s0 + 1) * nt, line);
+              std::fill(line + nt, line + ntp, T(0));
+            }
+      }
+      fft_->inverse_adjoint_time_chunk(z, s0, s1);
+    }
+  }
+
+  for (int l = config_.layers - 1; l >= 0; --l) {
+    const auto ul = static_cast<std::size_t>(l);
+    T* dz = hidden_[ul].data();
+    T* below = l > 0 ? hidden_[ul - 1].data() : nullptr;  // z_{l-1}, becoming dz_{l-1}
+    PointwiseLinear<T>& w = pointwise_[ul];
+    auto epilogue = [&](Index s0, Index s1) {
+      const Index p0 = s0 * ntp, cnt = (s1 - s0) * ntp, cntu = (s1 - s0) * nt;
+      for (Index n = 0; n < b; ++n) {
+        const Index at = n * width * padded + p0;
+        T* v = chunk_v_.data();
+        {
+          profile::Scope scope(profile::Stage::pointwise);
+          w.backward_input(1, cnt, dz + at, padded, dv + at, padded, /*accumulate_dx=*/true);
+        }
+        if (l > 0) {
+          profile::Scope scope(profile::Stage::activation);
+          for (Index c = 0; c < width; ++c)
+            gelu_with_derivative(cnt, below + at + c * padded, v + c * cnt, chunk_s_.data() + c * cnt);
+        } else {
+          profile::Scope scope(profile::Stage::lift);
+          const T* a = features_.data() + n * channels * points + s0 * nt;
+          if (pad > 0) {
+            lift_->forward(1, cntu, a, points, chunk_u_.data(), cntu);
+            pad_time(width * (s1 - s0), nt, pad, chunk_u_.data(), v);
+          } else {
+            lift_->forward(1, cnt, a, points, v, cnt);
+          }
+        }
+        {
+          profile::Scope scope(profile::Stage::pointwise);
+          w.accumulate_gradients(1, cnt, v, cnt, dz + at, padded);
+        }
+        if (l > 0) {
+          profile::Scope scope(profile::Stage::activation);
+          for (Index c = 0; c < width; ++c) {
+            T* dst = below + at + c * padded;
+            const T* src = dv + at + c * padded;
+            const T* slope = chunk_s_.data() + c * cnt;
+            for (Index i = 0; i < cnt; ++i) dst[i] = src[i] * slope[i];
+          }
+        } else {
+          profile::Scope scope(profile::Stage::lift);
+          const T* dl = dv + at;
+          Index ldl = padded;
+          if (pad > 0) {
+            T* cropped = chunk_u_.data();
+            for (Index c = 0; c < width; ++c)
+              for (Index s = 0; s < s1 - s0; ++s)
+                std::copy(dl + c * padded + s * ntp, dl + c * padded + s * ntp + nt, cropped + c * cntu + s * nt);
+            dl = cropped;
+            ldl = cntu;
+          }
+          const T* a = features_.data() + n * channels * points + s0 * nt;
+          lift_->accumulate_gradients(1, cntu, a, points, dl, ldl);
+          if (d_input)  // the data channels of Pᵀ dl (the coordinate channels are constants)
+            linear_points(config_.in_channels, width, lift_->weight().value.data(), Index{1}, channels,
+                          static_cast<const T*>(nullptr), dl, ldl, d_input + n * config_.in_channels * points + s0 * nt,
+                          points, cntu, false);
+        }
+      }
+      if (l > 0) fft_->inverse_adjoint_time_chunk(below, s0, s1);
+    };
+    spectral_[ul].backward_from_time(dv, fused_points, epilogue);
+  }
+}
+
+// The plain backward: one pass per operation (the reference the fused form is tested against).
+template <class T>
+void Fno<T>::backward_plain(const T* d_output, T* d_input) {
+  const Index b = batch_, width = config_.width, nt = config_.grid.back(), pad = config_.padding;
+  const Index points = grid_points(), padded = padded_points();
+  const Index channels = config_.in_channels + config_.ndim();
+  const auto hidden_size = static_cast<std::size_t>(b * width * padded);
+  const std::vector<T>& last = hidden_[static_cast<std::size_t>(config_.layers - 1)];
+  scratch_.resize(hidden_size);
 
   // Two hidden-size buffers carry the gradients: the work buffer and z_{L-1}'s storage,
   // which is free once the projection's backward below has read u = crop(z_{L-1}).
@@ -349,8 +518,8 @@ void Fno<T>::backward(const T* d_output, T* d_input) {
     lift_->backward(b, points, features_.data(), points, dl, points, nullptr, points);
   }
 
-  reduce_gradients(earlier);
 }
+
 
 template <class T>
 void Fno<T>::reduce_gradients(std::vector<T>& earlier) {

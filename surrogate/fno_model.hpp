@@ -31,9 +31,11 @@ class Fno {
  public:
   // ownership[a]: part sizes of the split space axis a (DMDAGetOwnershipRanges), or empty
   // for the DMDA rule; one entry per space axis (or per grid axis, time's empty), or none. Parameters are initialised from `seed`
-  // (partition independent). Collective over grid.
+  // (partition independent), or left at zero without `initialize_parameters` (for a model
+  // whose weights are read from a file next: the random draws are the slow part of building).
+  // Collective over grid.
   Fno(const FnoConfig& config, std::shared_ptr<const ProcessGrid> grid, Index batch, std::uint64_t seed = 0,
-      std::vector<std::vector<Index>> ownership = {});
+      std::vector<std::vector<Index>> ownership = {}, bool initialize_parameters = true);
   Fno(const Fno&) = delete;  // the layers point into params_
   Fno& operator=(const Fno&) = delete;
 
@@ -75,11 +77,20 @@ class Fno {
     FNO_CHECK(points >= 1, "fused chunk must hold at least one point, got ", points);
     fused_chunk_points_ = points;
   }
+  // Fused forward and backward (the default): neighbouring passes over the hidden tensors
+  // run chunk by chunk inside the transforms' time stages. Without, every operation is its
+  // own pass (the plain form, the reference the tests compare the fused one with).
+  void set_fused(bool fused) { fused_ = fused; }
+  bool fused() const { return fused_; }
 
  private:
   Index grid_points() const { return input_layout_.local_count() / input_layout_.lead(); }
   Index padded_points() const { return hidden_layout_.local_count() / hidden_layout_.lead(); }
   void reduce_gradients(std::vector<T>& earlier);
+  void lift_forward(const T* input, T* v);                 // features a, v_0 = pad_t(P a)
+  void projection_forward(const T* z_last, T* output);     // y = Q2 GELU(Q1 crop_t(z_{L-1}))
+  void backward_fused(const T* d_output, T* d_input);
+  void backward_plain(const T* d_output, T* d_input);
   std::vector<Parameter<T>*> parameter_pointers() {
     std::vector<Parameter<T>*> list;
     for (Parameter<T>& p : params_) list.push_back(&p);
@@ -109,6 +120,8 @@ class Fno {
   // Grid points (whole time lines) per chunk of the fused inverse-transform epilogue
   // (W v + bias, GELU): z, v and the next v of a chunk stay within L2.
   Index fused_chunk_points_ = 2048;
+  bool fused_ = true;
+  std::vector<T> chunk_v_, chunk_s_, chunk_u_;  // fused backward: v_l, GELU'(z_{l-1}), compact u / cropped dv_0 of a chunk
   std::vector<T> scratch_;  // forward: v_l, then u; backward: a hidden gradient (z_{L-1}'s storage is the other)
   std::vector<T> grad_features_;          // gradient of a                      [b][in + d][grid]
   std::vector<T> proj_hidden_;            // projection chunk: h (forward); h, g, dg (backward)

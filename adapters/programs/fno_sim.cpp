@@ -58,6 +58,9 @@ PetscErrorCode RunProgram() {
   PetscCall(PetscOptionsHasHelp(nullptr, &help));
   if (help) PetscFunctionReturn(0);  // -help lists the options and does not run
   if (options.grdecl_set) PetscCall(fno::sim::ExportGrdecl(simulator, options.grdecl));
+  // The time stepper's one-time set-up (work vectors; a surrogate such as -ts_type fno loads
+  // its model here) before the timed run, so that TSSolve times the time stepping alone.
+  PetscCall(TSSetUp(simulator.Stepper()));
 
   fno::sim::SimulatorLogEvents events;
   PetscCall(fno::sim::RegisterSimulatorLogEvents(&events));

@@ -19,8 +19,9 @@ class DmdaSurrogateOf final : public DmdaSurrogate {
         problem_(*info.problem),
         block_(block),
         grid_(std::make_shared<const ProcessGrid>(comm, block.procs)),
-        model_(config_, grid_, /*batch=*/1, /*seed=*/0, block.ownership) {
-    read_model(path, comm, config_, model_.parameters(), &normalizers_);
+        model_(config_, grid_, /*batch=*/1, /*seed=*/0, block.ownership, /*initialize_parameters=*/false),
+        path_(path),
+        comm_(comm) {
     const Layout& in = model_.input_layout();
     for (int a = 0; a < block.dim; ++a)
       FNO_CHECK(in.start(a) == block.start[static_cast<std::size_t>(a)] &&
@@ -30,6 +31,8 @@ class DmdaSurrogateOf final : public DmdaSurrogate {
     input_.assign(static_cast<std::size_t>(in.local_count()), T(0));
     output_.assign(static_cast<std::size_t>(model_.output_layout().local_count()), T(0));
   }
+
+  void read_weights() override { read_model(path_, comm_, config_, model_.parameters(), &normalizers_); }
 
   Index set_input(Index k, const double* host) override {
     const ProblemInput& field = problem_.inputs[static_cast<std::size_t>(k)];
@@ -114,6 +117,8 @@ class DmdaSurrogateOf final : public DmdaSurrogate {
   DmdaBlock block_;
   std::shared_ptr<const ProcessGrid> grid_;
   Fno<T> model_;
+  std::string path_;
+  MPI_Comm comm_;
   Normalizers<T> normalizers_;
   std::vector<T> input_;   // [1][in][x][y][z][t]
   std::vector<T> output_;  // [1][out][x][y][z][t], decoded

@@ -38,10 +38,12 @@ enum class Precision { single, double_ };
 class DmdaSurrogate {
  public:
   virtual ~DmdaSurrogate() = default;
-  // Builds the model on `block`'s partition and reads its weights (collective over comm).
+  // Builds the model on `block`'s partition (collective over comm); read_weights() then
+  // reads its parameters and normalizers from the file.
   static std::unique_ptr<DmdaSurrogate> create(Precision precision, const std::string& path, const ModelFileInfo& info,
                                                MPI_Comm comm, const DmdaBlock& block);
 
+  virtual void read_weights() = 0;
   // Input channel k from a host field with one dof, in DMDA order [z][y][x] over the owned
   // block: transform, normalize, broadcast along time. Returns the local index (DMDA order)
   // of the first cell whose transformed value is not finite, or -1.

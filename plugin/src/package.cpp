@@ -68,6 +68,8 @@ PetscErrorCode PetscFNOInitializePackage(void) {
   PetscCall(PetscClassIdRegister("PetscFNO", &PETSCFNO_CLASSID));
   PetscCall(PetscLogEventRegister("FNOSetUp", PETSCFNO_CLASSID, &events.setup));
   PetscCall(PetscLogEventRegister("FNOLoad", PETSCFNO_CLASSID, &events.load));
+  PetscCall(PetscLogEventRegister("FNOBuild", PETSCFNO_CLASSID, &events.build));
+  PetscCall(PetscLogEventRegister("FNOReadWeights", PETSCFNO_CLASSID, &events.read_weights));
   PetscCall(PetscLogEventRegister("FNOPredict", PETSCFNO_CLASSID, &events.predict));
   PetscCall(PetscLogEventRegister("FNOInputMap", PETSCFNO_CLASSID, &events.input_map));
   PetscCall(PetscLogEventRegister("FNOOutputMap", PETSCFNO_CLASSID, &events.output_map));

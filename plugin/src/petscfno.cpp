@@ -446,8 +446,13 @@ PetscErrorCode PetscFNOSetUp(PetscFNO fno) {
   }
   st.block = block;
   fno::blas::set_threads(static_cast<int>(st.threads));
+  PetscCall(PetscLogEventBegin(events.build, fno, 0, 0, 0));
   PetscFNOCallCore(comm, st.surrogate = fno::plugin::DmdaSurrogate::create(st.precision, st.model_path, st.info,
                                                                            PetscObjectComm((PetscObject)fno->dm), block));
+  PetscCall(PetscLogEventEnd(events.build, fno, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(events.read_weights, fno, 0, 0, 0));
+  PetscFNOCallCore(comm, st.surrogate->read_weights());
+  PetscCall(PetscLogEventEnd(events.read_weights, fno, 0, 0, 0));
   st.predicted = false;
   fno->setupcalled = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(events.setup, fno, 0, 0, 0));
