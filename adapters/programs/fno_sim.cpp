@@ -139,16 +139,18 @@ PetscErrorCode RunProgram() {
     PetscCall(PetscPrintf(PETSC_COMM_WORLD,
                           "{\"bench\":\"sim\",\"geometry\":\"%s\",\"grid\":[%s],\"ranks\":%d,\"ts\":\"%s\",\"ksp\":\"%s\","
                           "\"pc\":\"%s\",\"pc_refresh\":%d,\"reports\":%d,\"wall_s\":%.4f,\"steps\":%d,"
-                          "\"pressure_solves\":%d,\"ksp_its_mean\":%.2f}\n",
+                          "\"pressure_solves\":%d,\"ksp_its_mean\":%.2f,\"tssolve_s\":%.4f}\n",
                           fno::sim::GeometryName(config.grid.geometry), grid.c_str(), (int)ranks, ts_type, ksp_type, pc_type,
-                          (int)simulator.PreconditionerRefresh(), snapshots, wall, (int)simulator.StepCount(), (int)simulator.PressureSolveCount(), mean_its));
+                          (int)simulator.PreconditionerRefresh(), snapshots, wall, (int)simulator.StepCount(), (int)simulator.PressureSolveCount(), mean_its,
+                          simulator.TsSolveSeconds()));
   } else {
     PetscCall(PetscPrintf(PETSC_COMM_WORLD,
                           "fno-sim: %s grid %s on %d rank(s), %d snapshots to t = %.1f days, %d steps (%s), %d pressure "
-                          "solves (%s/%s, %.1f its), %.2f s%s%s\n",
+                          "solves (%s/%s, %.1f its), %.2f s (%.4f s in TSSolve)%s%s\n",
                           fno::sim::GeometryName(config.grid.geometry), grid.c_str(), (int)ranks, snapshots,
                           config.report_times.back() / fno::sim::kSecondsPerDay, (int)simulator.StepCount(), ts_type,
-                          (int)simulator.PressureSolveCount(), ksp_type, pc_type, mean_its, wall, write ? ", output in " : "",
+                          (int)simulator.PressureSolveCount(), ksp_type, pc_type, mean_its, wall, simulator.TsSolveSeconds(),
+                          write ? ", output in " : "",
                           write ? directory.c_str() : ""));
   }
   PetscFunctionReturn(0);

@@ -51,6 +51,9 @@ class TwoPhaseSimulator {
   double InjectionRate() const { return total_injection_rate_; }  // m^3/s
   double CumulativeOutflow() const { return cumulative_outflow_; }  // CO2 through open sides
   PetscInt StepCount() const { return step_count_; }
+  // Wall time spent inside TSSolve during Run() (rank 0's clock): the time stepping alone,
+  // without output or the pressure recomputed for it.
+  double TsSolveSeconds() const { return ts_solve_seconds_; }
   PetscInt PressureSolveCount() const { return pressure_solves_; }
   PetscInt PressureIterationCount() const { return pressure_iterations_; }
   PetscInt PreconditionerRefresh() const { return preconditioner_refresh_; }
@@ -110,6 +113,7 @@ class TwoPhaseSimulator {
   bool step_start_rate_known_ = false;
   PetscInt rhs_calls_in_step_ = 0;  // 0 after a step: the integrator (e.g. a surrogate) did not use the RHS
   double cumulative_outflow_ = 0;
+  double ts_solve_seconds_ = 0;
   PetscInt step_count_ = 0, pressure_solves_ = 0, pressure_iterations_ = 0;
   PetscInt rhs_calls_since_pressure_ = 0;
   PetscInt preconditioner_refresh_ = 1;
