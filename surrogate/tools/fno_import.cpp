@@ -13,6 +13,7 @@
 #include "blas.hpp"
 #include "fno_model.hpp"
 #include "model_file.hpp"
+#include "tool_main.hpp"
 #include "torch_import.hpp"
 
 namespace {
@@ -50,19 +51,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported as fno::Error below
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  int rc = 0;
-  try {
-    rc = run(argc, argv);
-  } catch (const std::exception& e) {
-    // Every check is made identically on every rank, so every rank reports and exits.
-    std::fprintf(stderr, "[%d] fno-import error: %s\n", rank, e.what());
-    rc = 1;
-  }
-  MPI_Finalize();
-  return rc;
-}
+int main(int argc, char** argv) { return fno::tools::run_mpi_tool(argc, argv, "fno-import", run); }

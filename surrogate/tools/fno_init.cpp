@@ -23,6 +23,7 @@
 #include "error.hpp"
 #include "fno_model.hpp"
 #include "model_file.hpp"
+#include "tool_main.hpp"
 
 namespace {
 
@@ -175,18 +176,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  int rc = 0;
-  try {
-    rc = run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "[%d] fno-init error: %s\n", rank, e.what());
-    rc = 1;
-  }
-  MPI_Finalize();
-  return rc;
-}
+int main(int argc, char** argv) { return fno::tools::run_mpi_tool(argc, argv, "fno-init", run); }
