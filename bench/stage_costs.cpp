@@ -77,29 +77,32 @@ StageCosts model_stage_costs(const Fno<float>& model) {
   k.compulsory_bytes[F] = (z.b * z.in * z.space * z.nt + z.b * z.out * z.space * z.nt) * f +
                           z.layers * (weights + z.b * z.w * z.modes) * cx + (2 * z.layers - 1) * z.hidden * f;
 
-  // ---- backward (Fno::backward, no input gradient) ----
+  // ---- backward (Fno::backward, fused form, no input gradient) ----
+  // The projection writes dz_{L-1} over z_{L-1} and runs its inverse-adjoint time stage on
+  // each chunk in cache; per layer the forward adjoint's time stage writes dv_l, and on each
+  // chunk dv_l += Wᵀ dz_l (reads dz_l), v_l and GELU'(z_{l-1}) from z_{l-1} (reads it),
+  // dW += dz_l v_lᵀ (in cache), dz_{l-1} = dv_l · GELU' over z_{l-1} (writes it) and its
+  // time stage (in cache); layer 0 recomputes v_0 from the features and runs the lift's
+  // backward instead.
   const int B = 1;
-  if (z.padded) add(B, Stage::projection, 2 * (z.hidden + z.unpadded) * f, 0);  // crop u, pad du
-  add(B, Stage::projection, (2 * z.unpadded + z.b * z.out * z.space * z.nt) * f,
+  add(B, Stage::projection,
+      ((z.padded ? 2 * z.hidden : 2 * z.unpadded) + z.b * z.out * z.space * z.nt) * f,
       (6 * z.q * z.w + 4 * z.q * z.out + 3 * z.q + gelu_slope_flops * z.q + z.out) * pts);
+  add(B, Stage::time_dft, z.time_modes * cx, time_flops);  // dz_{L-1}'s inverse-adjoint time stage
   for (int l = c.layers - 1; l >= 0; --l) {
-    if (l < c.layers - 1) add(B, Stage::activation, 3 * z.hidden * f, z.hidden);  // dz = dv · GELU'(z)
-    // dW += dz v_lᵀ with v_l recomputed: GELU(z_{l-1}) (slope written over z_{l-1}), or the lift.
-    if (l > 0)
-      add(B, Stage::pointwise, 2 * z.hidden * f, gelu_slope_flops * z.hidden);
-    else
-      add(B, Stage::pointwise, z.b * z.ci * z.space * z.nt * f, 2 * z.w * z.ci * pts);
-    add(B, Stage::pointwise, z.hidden * f, (2 * z.w + 1) * z.hidden);
-    add(B, Stage::time_dft, z.hidden * f + z.time_modes * cx, time_flops);  // inverse adjoint
     space_stages(B);
     add(B, Stage::spectral_multiply, (4 * z.b * z.w * z.modes + 2 * weights + z.b * weights) * cx,
         16 * z.b * weights);
     space_stages(B);
-    add(B, Stage::time_dft, z.time_modes * cx + z.hidden * f, time_flops);  // forward adjoint
-    add(B, Stage::pointwise, 3 * z.hidden * f, 2 * z.w * z.hidden);        // dv += Wᵀ dz
+    add(B, Stage::time_dft, z.time_modes * cx + z.hidden * f, time_flops);  // forward adjoint -> dv_l
+    add(B, Stage::pointwise, z.hidden * f, (4 * z.w + 1) * z.hidden);     // dv += Wᵀ dz, dW, dbias
+    if (l > 0) {
+      add(B, Stage::activation, 2 * z.hidden * f, (gelu_slope_flops + 1) * z.hidden);
+      add(B, Stage::time_dft, z.time_modes * cx, time_flops);  // dz_{l-1}'s inverse-adjoint time stage
+    } else {
+      add(B, Stage::lift, z.b * z.ci * z.space * z.nt * f, (4 * z.ci + 1) * z.w * pts);
+    }
   }
-  if (z.padded) add(B, Stage::lift, (z.hidden + z.unpadded) * f, 0);
-  add(B, Stage::lift, (z.unpadded + z.b * z.ci * z.space * z.nt) * f, (2 * z.ci + 1) * z.w * pts);
   k.compulsory_bytes[B] = z.b * z.out * z.space * z.nt * f + 3 * z.layers * z.hidden * f +
                           z.layers * (3 * weights + z.b * z.w * z.modes) * cx;
   return k;

@@ -11,6 +11,15 @@
 
 namespace fno {
 
+// y[r][p] = (accumulate ? y[r][p] : 0) + (bias ? bias[r] : 0) + Σ_c w[r·w_row + c·w_col] x[c][p] for
+// rows r < rows, columns c < cols and points p < points (one batch entry; row strides ldx, ldy;
+// y must not alias x). float on AVX-512 CPUs: a kernel vectorised along points with four rows
+// per pass (when the DFT kernels are enabled, see truncated_dft.hpp); otherwise BLAS.
+//   x [cols][points | ldx] -> y [rows][points | ldy]
+template <class T>
+void linear_points(Index rows, Index cols, const T* w, Index w_row, Index w_col, const T* bias, const T* x, Index ldx,
+                   T* y, Index ldy, Index points, bool accumulate);
+
 template <class T>
 class PointwiseLinear {
  public:

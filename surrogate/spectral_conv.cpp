@@ -149,9 +149,23 @@ void SpectralConv<T>::multiply_and_invert(T* y, Index chunk, const std::function
 
 template <class T>
 void SpectralConv<T>::backward(const T* dy, T* dx) {
+  fft_out_->inverse_adjoint(dy, spectrum_out_->data());
+  multiply_backward(dx != nullptr);
+  if (dx) fft_in_->forward_adjoint(spectrum_grad_->data(), dx);
+}
+
+template <class T>
+void SpectralConv<T>::backward_from_time(T* dx, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue) {
+  FNO_CHECK(dx, "backward_from_time needs the input gradient's storage");
+  fft_out_->inverse_adjoint_from_time(spectrum_out_->data());
+  multiply_backward(true);
+  fft_in_->forward_adjoint(spectrum_grad_->data(), dx, chunk, epilogue);
+}
+
+template <class T>
+void SpectralConv<T>::multiply_backward(bool want_dx) {
   const Index m = modes_local_;
-  C* d_out = spectrum_out_->data();
-  fft_out_->inverse_adjoint(dy, d_out);
+  const C* d_out = spectrum_out_->data();
   C* dw = weight_grad_modes();
   const C* w = weight_modes();
   {
@@ -165,7 +179,7 @@ void SpectralConv<T>::backward(const T* dy, T* dx) {
           for (Index k = 0; k < m; ++k) conj_multiply_add(xk[k], dyk[k], dwk[k]);
         }
       }
-    if (dx)
+    if (want_dx)
       for (Index b = 0; b < batch_; ++b)
         for (Index i = 0; i < in_; ++i) {
           C* dxk = spectrum_grad_->data() + (b * in_ + i) * m;
@@ -177,7 +191,6 @@ void SpectralConv<T>::backward(const T* dy, T* dx) {
           }
         }
   }
-  if (dx) fft_in_->forward_adjoint(spectrum_grad_->data(), dx);
 }
 
 template class SpectralConv<float>;

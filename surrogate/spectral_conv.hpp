@@ -62,10 +62,16 @@ class SpectralConv {
   // Accumulates dR from the spectrum kept by the last forward; dx = ∂L/∂x (skipped when null).
   // dy [batch][out][local grid] -> dx [batch][in][local grid]
   void backward(const T* dy, T* dx);
+  // backward() when dy's time stage already sits in fft_out()'s time-mode buffer
+  // (TruncatedFFT::inverse_adjoint_time_chunk, run by the layer above's epilogue); the
+  // forward adjoint's time stage calls epilogue(s0, s1) after writing points [s0, s1) of dx.
+  void backward_from_time(T* dx, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue);
 
  private:
   // Y = R·X on the retained modes of the saved spectrum, then the inverse into y.
   void multiply_and_invert(T* y, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue);
+  // dR += Σ_b conj(X) dY and, when want_dx, dX = Σ_o dY conj(R) (into spectrum_grad_), from dY in spectrum_out_.
+  void multiply_backward(bool want_dx);
   void check_and_allocate();
   const C* weight_modes() const { return reinterpret_cast<const C*>(weights_->value.data()); }
   C* weight_grad_modes() { return reinterpret_cast<C*>(weights_->grad.data()); }

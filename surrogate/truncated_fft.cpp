@@ -161,13 +161,29 @@ Index TruncatedFFT<T>::local_space_points() const {
 }
 
 template <class T>
-void TruncatedFFT<T>::forward_time_chunk(const T* x, Index s0, Index s1) const {
+void TruncatedFFT<T>::time_chunk_to_modes(const T* x, Index s0, Index s1, TimeToModes time_op) const {
   FNO_CHECK(!stages_.empty(), "a chunked forward needs at least one space axis");
   const Index space = local_space_points(), nt = input_.global(input_.ndim() - 1), mt = modes_.back();
   FNO_CHECK(0 <= s0 && s0 <= s1 && s1 <= space, "chunk [", s0, ", ", s1, ") outside the ", space, " local space points");
   profile::Scope scope(profile::Stage::time_dft);
   for (Index c = 0; c < input_.lead(); ++c)
-    time_.forward(s1 - s0, x + (c * space + s0) * nt, buf_time_.data() + (c * space + s0) * mt);
+    (time_.*time_op)(s1 - s0, x + (c * space + s0) * nt, buf_time_.data() + (c * space + s0) * mt);
+}
+
+template <class T>
+void TruncatedFFT<T>::forward_time_chunk(const T* x, Index s0, Index s1) const {
+  time_chunk_to_modes(x, s0, s1, &TruncatedRealDFT<T>::forward);
+}
+
+template <class T>
+void TruncatedFFT<T>::inverse_adjoint_time_chunk(const T* x, Index s0, Index s1) const {
+  time_chunk_to_modes(x, s0, s1, &TruncatedRealDFT<T>::inverse_adjoint);
+}
+
+template <class T>
+void TruncatedFFT<T>::inverse_adjoint_from_time(C* X) const {
+  FNO_CHECK(!stages_.empty(), "a chunked inverse adjoint needs at least one space axis");
+  space_stages_to_modes(X, &TruncatedComplexDFT<T>::inverse_adjoint);
 }
 
 template <class T>
@@ -199,8 +215,13 @@ void TruncatedFFT<T>::inverse(const C* X, T* x, Index chunk,
 
 template <class T>
 void TruncatedFFT<T>::forward_adjoint(const C* X, T* x) const {
-  from_modes(X, x, &TruncatedComplexDFT<T>::forward_adjoint, &TruncatedRealDFT<T>::forward_adjoint,
-             std::max<Index>(1, local_space_points()), [](Index, Index) {});
+  forward_adjoint(X, x, std::max<Index>(1, local_space_points()), [](Index, Index) {});
+}
+
+template <class T>
+void TruncatedFFT<T>::forward_adjoint(const C* X, T* x, Index chunk,
+                                      const std::function<void(Index s0, Index s1)>& epilogue) const {
+  from_modes(X, x, &TruncatedComplexDFT<T>::forward_adjoint, &TruncatedRealDFT<T>::forward_adjoint, chunk, epilogue);
 }
 
 template class TruncatedFFT<float>;

@@ -64,6 +64,12 @@ class TruncatedFFT {
   void forward_from_time(C* X) const;                              // -> [lead][mode local...]
   void forward_adjoint(const C* X, T* x) const;  // adjoint of forward
   void inverse_adjoint(const T* x, C* X) const;  // adjoint of inverse
+  // forward_adjoint() with a fused epilogue after each chunk of its time stage, as inverse() has.
+  void forward_adjoint(const C* X, T* x, Index chunk, const std::function<void(Index s0, Index s1)>& epilogue) const;
+  // inverse_adjoint() in two parts, as forward() (the backward pass runs the time stage of
+  // the next gradient inside a forward_adjoint's epilogue, in the rows that chunk consumed).
+  void inverse_adjoint_time_chunk(const T* x, Index s0, Index s1) const;  // x: [lead][input local...]
+  void inverse_adjoint_from_time(C* X) const;                              // -> [lead][mode local...]
 
   // The space stages in forward order, for cost accounting: the axis, whether a transpose
   // makes it local first, the complex elements entering (before), made local and leaving
@@ -93,6 +99,7 @@ class TruncatedFFT {
   using AxisOp = void (TruncatedComplexDFT<T>::*)(Index, Index, const C*, C*) const;
   void to_modes(const T* x, C* X, TimeToModes time_op, AxisOp axis_op) const;
   void space_stages_to_modes(C* X, AxisOp axis_op) const;  // from buf_time_
+  void time_chunk_to_modes(const T* x, Index s0, Index s1, TimeToModes time_op) const;  // into buf_time_
   void from_modes(const C* X, T* x, AxisOp axis_op, TimeFromModes time_op, Index chunk,
                   const std::function<void(Index s0, Index s1)>& epilogue) const;
 

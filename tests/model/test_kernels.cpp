@@ -106,4 +106,31 @@ TEST(Kernels, ComplexDftEqualsGemm) {
         }
 }
 
+TEST(Kernels, LinearPointsEqualsGemm) {
+  for (Index rows : {1, 4, 7, 20, 128})
+    for (Index cols : {1, 5, 20})
+      for (Index points : {1, 15, 16, 17, 100})
+        for (bool transposed : {false, true})
+          for (bool accumulate : {false, true})
+            for (bool with_bias : {false, true}) {
+              if (transposed && with_bias) continue;
+              const std::string tag = "rows=" + std::to_string(rows) + " cols=" + std::to_string(cols) +
+                                      " points=" + std::to_string(points) + (transposed ? " transposed" : "") +
+                                      (accumulate ? " accumulate" : "") + (with_bias ? " bias" : "");
+              const Index ldx = points + 3, ldy = points + 5;
+              const std::vector<float> w = random_floats(static_cast<std::size_t>(rows * cols), 23);
+              const std::vector<float> b = random_floats(static_cast<std::size_t>(rows), 29);
+              const std::vector<float> x = random_floats(static_cast<std::size_t>(cols * ldx), 31);
+              const std::vector<float> y0 = random_floats(static_cast<std::size_t>(rows * ldy), 37);
+              expect_kernel_equals_blas(
+                  [&](std::vector<float>& y) {
+                    y = y0;
+                    // transposed: w holds [cols][rows], element (r, c) at w[c·rows + r]
+                    fno::linear_points(rows, cols, w.data(), transposed ? Index{1} : cols, transposed ? rows : Index{1},
+                                       with_bias ? b.data() : nullptr, x.data(), ldx, y.data(), ldy, points, accumulate);
+                  },
+                  y0.size(), tag);
+            }
+}
+
 }  // namespace
