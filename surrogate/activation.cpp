@@ -85,7 +85,50 @@ FNO_VECTOR_CLONES void gelu_weighted_accumulate_array(Index n, const float* h, f
   for (Index i = 0; i < n; ++i) out[i] += weight * gelu_fast(h[i] + bias);
 }
 
+// One output channel (the common case): the slope, the weight gradient's partial sums (16
+// independent lanes) and dg in one pass.
+FNO_VECTOR_CLONES double gelu_projection_backward_one(Index n, const float* h, const float* dy, float w2, float* dg) {
+  float part[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  Index i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; ++k) {
+      const float x = h[i + k], d = dy[i + k];
+      const float cdf = 0.5f * (1.f + erf_rational(x * 0.70710678118654752f));
+      const float slope = cdf + x * 0.39894228040143267794f * exp_nonpositive(-0.5f * x * x);
+      part[k] += d * (x * cdf);
+      dg[i + k] = slope * w2 * d;
+    }
+  double sum = 0;
+  for (; i < n; ++i) {
+    sum += static_cast<double>(dy[i]) * static_cast<double>(gelu_fast(h[i]));
+    dg[i] = gelu_derivative_fast(h[i]) * w2 * dy[i];
+  }
+  for (int k = 0; k < 16; ++k) sum += static_cast<double>(part[k]);
+  return sum;
+}
+
 }  // namespace
+
+template <class T>
+void gelu_projection_backward(Index n, const T* h, Index out, const T* dy, Index lddy, const T* w2, Index ldw, T* dw2,
+                              T* dg) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (out == 1) {
+      dw2[0] += static_cast<float>(gelu_projection_backward_one(n, h, dy, w2[0], dg));
+      return;
+    }
+  }
+  for (Index o = 0; o < out; ++o) {
+    double sum = 0;
+    for (Index i = 0; i < n; ++i) sum += static_cast<double>(dy[o * lddy + i]) * static_cast<double>(gelu(h[i]));
+    dw2[o * ldw] += static_cast<T>(sum);
+  }
+  for (Index i = 0; i < n; ++i) {
+    T back = 0;
+    for (Index o = 0; o < out; ++o) back += w2[o * ldw] * dy[o * lddy + i];
+    dg[i] = gelu_derivative(h[i]) * back;
+  }
+}
 
 template <class T>
 void gelu_weighted_accumulate(Index n, const T* h, T bias, T weight, T* out) {
@@ -137,6 +180,10 @@ void activation_backward(Activation act, Index n, const T* x, const T* dy, T* dx
 
 template void gelu_with_derivative<float>(Index, const float*, float*, float*);
 template void gelu_with_derivative<double>(Index, const double*, double*, double*);
+template void gelu_projection_backward<float>(Index, const float*, Index, const float*, Index, const float*, Index,
+                                              float*, float*);
+template void gelu_projection_backward<double>(Index, const double*, Index, const double*, Index, const double*, Index,
+                                               double*, double*);
 template void gelu_weighted_accumulate<float>(Index, const float*, float, float, float*);
 template void gelu_weighted_accumulate<double>(Index, const double*, double, double, double*);
 template void activation_forward<float>(Activation, Index, const float*, float*);

@@ -39,4 +39,12 @@ void gelu_with_derivative(Index n, const T* x, T* y, T* slope);
 template <class T>
 void gelu_weighted_accumulate(Index n, const T* h, T bias, T weight, T* out);
 
+// Backward through GELU and the projection's last linear map for one hidden row k of the
+// projection: with g = GELU(h) and s = GELU'(h), dw2[o·ldw] += Σ_p dy[o][p] g[p] (summed in
+// double) and dg[p] = s[p] Σ_o w2[o·ldw] dy[o][p], for o < out (dy rows lddy apart).
+//   h [n], dy [out][n | lddy] -> dg [n]
+template <class T>
+void gelu_projection_backward(Index n, const T* h, Index out, const T* dy, Index lddy, const T* w2, Index ldw, T* dw2,
+                              T* dg);
+
 }  // namespace fno

@@ -40,6 +40,17 @@ Layout grid_layout(const FnoConfig& c, const std::shared_ptr<const ProcessGrid>&
   return Layout::owned(grid, c.grid, lead, std::move(ownership));
 }
 
+// Σ x in double with eight partial sums (a bias gradient over a chunk of points).
+template <class T>
+T sum_of(Index n, const T* x) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  Index i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) part[k] += static_cast<double>(x[i + k]);
+  for (; i < n; ++i) part[0] += static_cast<double>(x[i]);
+  return static_cast<T>(((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7])));
+}
+
 // Uniform doubles in [0, 1) from 53 random bits (identical on every platform).
 double uniform01(std::mt19937_64& gen) { return static_cast<double>(gen() >> 11) * 0x1.0p-53; }
 
@@ -308,10 +319,9 @@ void Fno<T>::backward_fused(const T* d_output, T* d_input) {
   chunk_s_.resize(chunk_v_.size());
   chunk_u_.resize(static_cast<std::size_t>(std::max(width, channels) * chunk_max * nt));
   const Index proj_points = std::min<Index>(chunk_max * nt, projection_chunk);
-  proj_hidden_.resize(static_cast<std::size_t>(3 * q * proj_points));
+  proj_hidden_.resize(static_cast<std::size_t>(2 * q * proj_points));
   T* h = proj_hidden_.data();
-  T* g = h + q * proj_points;
-  T* dg = g + q * proj_points;
+  T* dg = h + q * proj_points;
 
   // Projection backward (its hidden layer recomputed) into dz_{L-1} over z_{L-1}.
   {
@@ -333,10 +343,13 @@ void Fno<T>::backward_fused(const T* d_output, T* d_input) {
         }
         for (Index p0 = 0; p0 < cnt; p0 += proj_points) {
           const Index count = std::min(proj_points, cnt - p0);
-          fc1_->forward(1, count, u + p0, ldu, h, count);
-          gelu_with_derivative(q * count, h, g, h);  // h <- GELU'(h)
-          fc2_->backward(1, count, g, count, d_output + n * out * points + s0 * nt + p0, points, dg, count);
-          for (Index i = 0; i < q * count; ++i) dg[i] *= h[i];
+          const T* dy = d_output + n * out * points + s0 * nt + p0;
+          fc1_->forward(1, count, u + p0, ldu, h, count);  // h = W1 u + b1
+          // Row by row of h: GELU and its slope, dW2 += dy GELU(h)ᵀ, dg = GELU'(h) · W2ᵀ dy.
+          for (Index k = 0; k < q; ++k)
+            gelu_projection_backward(count, h + k * count, out, dy, points, fc2_->weight().value.data() + k, q,
+                                     fc2_->weight().grad.data() + k, dg + k * count);
+          for (Index o = 0; o < out; ++o) fc2_->bias().grad[static_cast<std::size_t>(o)] += sum_of(count, dy + o * points);
           fc1_->backward(1, count, u + p0, ldu, dg, count, u + p0, ldu);  // du over u (after dW1 used u)
         }
         if (pad > 0)
