@@ -3,6 +3,12 @@
 form, the golden layout's conventions) timed forward and forward+backward on the CPU.
 
   /usr/bin/python3 torch_fno.py -config 2dt-64 [-threads 2] [-reps 5] [-export W.h5]
+        [-impl torch|neuralop] [-compile yes|no] [-grid n0,..,nt -modes m0,..,mt] [-batch B]
+
+-impl torch (default) is the FNO below; -impl neuralop builds neuraloperator's FNO (2.x) with
+the same width, layers, modes, projection width and grid embedding and neither channel MLP
+nor lifting MLP (a linear lift, the linear skip of each block). -compile yes wraps the model
+in torch.compile (PyTorch 2.x). -grid/-modes replace the named configuration's.
 
 With -export it first writes its weights in the golden layout (root attributes + /params)
 so that `fno-import W.h5 M.h5` gives petsc-fno the very same model. Prints one JSON
@@ -125,8 +131,19 @@ def stats(ts):
     return med * 1e3, ts[0] * 1e3
 
 
+def neuralop_fno(grid, modes):
+    """neuraloperator's FNO configured like ours (channels first; its n_modes counts low and
+    high modes together on space axes and 2(m-1) on the last, real-FFT axis)."""
+    from neuralop.models import FNO as NeuralopFNO
+    n_modes = [2 * m for m in modes[:-1]] + [2 * (modes[-1] - 1)]
+    return NeuralopFNO(n_modes=tuple(n_modes), in_channels=IN, out_channels=OUT, hidden_channels=WIDTH,
+                       n_layers=LAYERS, lifting_channel_ratio=0, projection_channel_ratio=PROJ / WIDTH,
+                       positional_embedding="grid", use_channel_mlp=False, fno_skip="linear")
+
+
 def main(argv):
-    opts = {"config": "2dt-64", "threads": "2", "reps": "5", "export": "", "mode": "both"}
+    opts = {"config": "2dt-64", "threads": "2", "reps": "5", "export": "", "mode": "both", "impl": "torch",
+            "compile": "no", "grid": "", "modes": "", "batch": "1"}
     i = 0
     while i < len(argv):
         key = argv[i].lstrip("-")
@@ -134,19 +151,33 @@ def main(argv):
             sys.exit(f"torch_fno.py: unknown option or missing value: {argv[i]}")
         opts[key] = argv[i + 1]
         i += 2
-    cfg = CONFIGS[opts["config"]]
-    threads, reps = int(opts["threads"]), int(opts["reps"])
+    cfg = dict(CONFIGS.get(opts["config"], {}))
+    if opts["grid"]:
+        cfg["grid"] = [int(v) for v in opts["grid"].split(",")]
+    if opts["modes"]:
+        cfg["modes"] = [int(v) for v in opts["modes"].split(",")]
+    if "grid" not in cfg or "modes" not in cfg:
+        sys.exit(f"torch_fno.py: unknown -config {opts['config']} and no -grid/-modes")
+    threads, reps, batch = int(opts["threads"]), int(opts["reps"]), int(opts["batch"])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = FNO(cfg["grid"], cfg["modes"])
-    if opts["export"]:
+    neuralop = opts["impl"] == "neuralop"
+    model = neuralop_fno(cfg["grid"], cfg["modes"]) if neuralop else FNO(cfg["grid"], cfg["modes"])
+    if opts["export"] and not neuralop:
         export(model, cfg["grid"], cfg["modes"], opts["export"])
-    x = torch.rand(1, *cfg["grid"], IN)
-    result = {"bench": "model", "impl": "pytorch", "config": opts["config"], "np": 1, "threads": threads,
-              "torch": torch.__version__}
+    # ours: channels last [B, n..., IN]; neuraloperator: channels first [B, IN, n...]
+    x = torch.rand(batch, IN, *cfg["grid"]) if neuralop else torch.rand(batch, *cfg["grid"], IN)
+    impl = ("neuralop" if neuralop else "pytorch") + ("+compile" if opts["compile"] == "yes" else "")
+    warmup = 1
+    if opts["compile"] == "yes":
+        model = torch.compile(model)
+        warmup = 3  # compilation (and recompilation for grad mode) happens in the first calls
+    result = {"bench": "model", "impl": impl, "config": opts["config"], "grid": cfg["grid"], "batch": batch, "np": 1,
+              "threads": threads, "torch": torch.__version__}
     if opts["mode"] in ("fwd", "both"):
         with torch.no_grad():
-            model(x)
+            for _ in range(warmup):
+                model(x)
             ts = []
             for _ in range(reps):
                 t0 = time.perf_counter()
@@ -154,15 +185,19 @@ def main(argv):
                 ts.append(time.perf_counter() - t0)
         result["fwd_ms_median"], result["fwd_ms_min"] = stats(ts)
     if opts["mode"] in ("train", "both"):
-        weight = torch.rand(1, *cfg["grid"], OUT)
+        weight = torch.rand(batch, OUT, *cfg["grid"]) if neuralop else torch.rand(batch, *cfg["grid"], OUT)
         ts = []
-        for _ in range(reps + 1):
+        for _ in range(reps + warmup):
             model.zero_grad(set_to_none=False)
             t0 = time.perf_counter()
             loss = (model(x) * weight).sum()
             loss.backward()
             ts.append(time.perf_counter() - t0)
-        result["train_ms_median"], result["train_ms_min"] = stats(ts[1:])
+        result["train_ms_median"], result["train_ms_min"] = stats(ts[warmup:])
+    if "fwd_ms_median" in result:
+        result["fwd_ms_per_sample"] = result["fwd_ms_median"] / batch
+    if "train_ms_median" in result:
+        result["train_ms_per_sample"] = result["train_ms_median"] / batch
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps(result), flush=True)
 
