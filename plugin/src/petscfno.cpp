@@ -240,6 +240,8 @@ PetscErrorCode PetscFNOSetFromOptions(PetscFNO fno) {
   PetscInt device = st.device == "cpu" ? 0 : 1;
   PetscInt components[16];
   PetscInt ncomponents = 16;
+  for (PetscInt& c : components) c = -1;  // shown by -help: -1 = matched by field name
+  for (std::size_t c = 0; c < st.output_components.size() && c < 16; ++c) components[c] = st.output_components[c];
   PetscFunctionBegin;
   PetscValidHeaderSpecific(fno, PETSCFNO_CLASSID, 1);
   PetscObjectOptionsBegin((PetscObject)fno);
@@ -259,7 +261,7 @@ PetscErrorCode PetscFNOSetFromOptions(PetscFNO fno) {
                              "largest |host initial state - the model's assumed initial value| accepted", "PetscFNOSetUp",
                              st.initial_tolerance, &st.initial_tolerance, nullptr));
   PetscCall(PetscOptionsIntArray("-fno_output_components",
-                                 "DM component filled by each model output (default: matched by DMDA field name)",
+                                 "DM component filled by each model output (-1: the component whose DMDA field name is the output's)",
                                  "PetscFNOSetOutputComponents", components, &ncomponents, &set));
   if (set) PetscCall(PetscFNOSetOutputComponents(fno, ncomponents, components));
   PetscCall(PetscOptionsName("-fno_view", "view the surrogate after set-up", "PetscFNOView", nullptr));
@@ -401,12 +403,14 @@ PetscErrorCode PetscFNOSetUp(PetscFNO fno) {
                st.output_components.size(), outputs);
     for (PetscInt c = 0; c < outputs; ++c) {
       const PetscInt comp = st.output_components[static_cast<std::size_t>(c)];
+      if (comp == -1) continue;  // matched by field name below
       PetscCheck(comp >= 0 && comp < dof, comm, PETSC_ERR_ARG_OUTOFRANGE,
                  "PetscFNO: output '%s' mapped to component %" PetscInt_FMT " but the DMDA has %" PetscInt_FMT " dof",
                  problem.outputs[static_cast<std::size_t>(c)].name.c_str(), comp, dof);
       components[static_cast<std::size_t>(c)] = comp;
     }
-  } else {
+  }
+  {
     std::vector<std::string> names;
     for (PetscInt d = 0; d < dof; ++d) {
       const char* fname = nullptr;
@@ -414,6 +418,7 @@ PetscErrorCode PetscFNOSetUp(PetscFNO fno) {
       names.emplace_back(fname ? fname : "");
     }
     for (PetscInt c = 0; c < outputs; ++c) {
+      if (components[static_cast<std::size_t>(c)] >= 0) continue;  // given
       const std::string& want = problem.outputs[static_cast<std::size_t>(c)].name;
       for (PetscInt d = 0; d < dof; ++d)
         if (names[static_cast<std::size_t>(d)] == want) components[static_cast<std::size_t>(c)] = d;
