@@ -33,6 +33,8 @@ class Handle {
   ~Handle() { reset(); }
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  // Gives up ownership (the caller closes the identifier).
+  hid_t release() { return std::exchange(id_, H5I_INVALID_HID); }
   // Closes now; returns false if closing failed (a file's close flushes its data).
   bool close() {
     if (id_ < 0) return true;
@@ -98,6 +100,119 @@ inline hid_t check(hid_t id, const std::string& context, const char* what) {
   return id;
 }
 
+// ---- untrusted files -------------------------------------------------------------------------
+
+// Throws fno::Error("<context>: the file is corrupt: <what> failed (<HDF5's reasons>)").
+[[noreturn]] inline void fail_corrupt(const std::string& context, const std::string& what) {
+  const std::string reasons = error_stack_text();
+  throw Error(context + ": the file is corrupt: " + what + " failed" + (reasons.empty() ? "" : " (" + reasons + ")"));
+}
+
+// True if `location` has a link `name`. A soft or external link is refused (it could lead to
+// another object or another file), and so is a lookup HDF5 cannot complete.
+inline bool hard_link_exists(hid_t location, const std::string& name, const std::string& context) {
+  const htri_t exists = H5Lexists(location, name.c_str(), H5P_DEFAULT);
+  if (exists < 0) fail_corrupt(context, "looking up '" + name + "'");
+  if (exists == 0) return false;
+  H5L_info_t info{};
+  if (H5Lget_info(location, name.c_str(), &info, H5P_DEFAULT) < 0) fail_corrupt(context, "reading link '" + name + "'");
+  if (info.type != H5L_TYPE_HARD)
+    throw Error(context + ": '" + name + "' is a soft or external link; petsc-fno files hold their objects themselves");
+  return true;
+}
+
+// What check_stored_dataset() found.
+struct StoredDataset {
+  std::vector<hsize_t> dims;
+  H5T_class_t type_class = H5T_NO_CLASS;
+  std::size_t type_size = 0;
+  bool ieee_float = false;  // IEEE float32 or float64, either byte order
+};
+
+// Checks dataset `name` of `group` before anything is allocated for it or read from it: a
+// hard link to a dataset with a readable type and dataspace, stored in this file
+// (contiguous, compact or chunked; no external or virtual storage; no filter but
+// fletcher32), every byte of its data present (stored bytes >= elements x element size,
+// which compression would undercut) and inside the file (a contiguous extent; each of at most
+// `max_chunks` chunks, or, with max_chunks = 0, the total only). `label` names it in errors.
+inline StoredDataset check_stored_dataset(hid_t group, const std::string& name, std::uint64_t file_size,
+                                          const std::string& context, const std::string& label,
+                                          hsize_t max_chunks = 4096) {
+  if (!hard_link_exists(group, name, context)) throw Error(context + ": missing " + label);
+  H5O_info_t object{};
+  if (H5Oget_info_by_name2(group, name.c_str(), &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    fail_corrupt(context, "reading object " + label);
+  if (object.type != H5O_TYPE_DATASET) throw Error(context + ": " + label + " is not a dataset");
+  Handle<H5Dclose> dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT));
+  if (!dataset.valid()) fail_corrupt(context, "opening " + label);
+  StoredDataset stored;
+  Handle<H5Tclose> type(H5Dget_type(dataset.get()));
+  if (!type.valid()) fail_corrupt(context, "reading the type of " + label);
+  stored.type_class = H5Tget_class(type.get());
+  stored.type_size = H5Tget_size(type.get());
+  for (hid_t known : {H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE})
+    stored.ieee_float = stored.ieee_float || H5Tequal(type.get(), known) > 0;
+  if (stored.type_size == 0 || stored.type_size > 64) throw Error(context + ": " + label + " has an unusable type");
+
+  Handle<H5Sclose> space(H5Dget_space(dataset.get()));
+  const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  if (rank < 0 || rank > H5S_MAX_RANK) fail_corrupt(context, "reading the dataspace of " + label);
+  stored.dims.resize(static_cast<std::size_t>(rank));
+  if (rank > 0 && H5Sget_simple_extent_dims(space.get(), stored.dims.data(), nullptr) < 0)
+    fail_corrupt(context, "reading the dataspace of " + label);
+
+  Handle<H5Pclose> create(H5Dget_create_plist(dataset.get()));
+  if (!create.valid()) fail_corrupt(context, "reading the storage of " + label);
+  const H5D_layout_t layout = H5Pget_layout(create.get());
+  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
+    throw Error(context + ": " + label + " uses virtual or unknown storage; petsc-fno files hold their data themselves");
+  if (H5Pget_external_count(create.get()) != 0)
+    throw Error(context + ": " + label + " keeps its data in an external file; petsc-fno files hold their data themselves");
+  const int filters = H5Pget_nfilters(create.get());
+  if (filters < 0) fail_corrupt(context, "reading the filters of " + label);
+  for (int k = 0; k < filters; ++k) {
+    unsigned flags = 0, config = 0;
+    std::size_t values = 0;
+    char filter_name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(create.get(), static_cast<unsigned>(k), &flags, &values, nullptr,
+                                           sizeof filter_name, filter_name, &config);
+    if (id != H5Z_FILTER_FLETCHER32)
+      throw Error(context + ": " + label + " is stored through HDF5 filter " + std::to_string(id) +
+                  "; petsc-fno files store data uncompressed (fletcher32 checksums only)");
+  }
+
+  long double needed = static_cast<long double>(stored.type_size);
+  for (hsize_t e : stored.dims) needed *= static_cast<long double>(e);
+  const hsize_t storage = H5Dget_storage_size(dataset.get());
+  if (static_cast<long double>(storage) < needed || storage > file_size)
+    throw Error(context + ": " + label + " stores " + std::to_string(storage) + " bytes of its " +
+                (needed < 1e19L ? std::to_string(static_cast<unsigned long long>(needed))
+                                : std::to_string(static_cast<double>(needed))) +
+                " (truncated, unwritten or compressed data)");
+  if (layout == H5D_CONTIGUOUS) {
+    const haddr_t offset = H5Dget_offset(dataset.get());
+    if (needed > 0 && (offset == HADDR_UNDEF || offset > file_size || storage > file_size - offset))
+      throw Error(context + ": the data of " + label + " lies beyond the end of the file (truncated file)");
+  } else if (layout == H5D_CHUNKED && max_chunks > 0) {
+    hsize_t chunks = 0;
+    if (H5Dget_num_chunks(dataset.get(), space.get(), &chunks) < 0) fail_corrupt(context, "counting the chunks of " + label);
+    if (chunks > max_chunks)
+      throw Error(context + ": " + label + " is stored in " + std::to_string(chunks) + " chunks; at most " +
+                  std::to_string(max_chunks) + " are expected");
+    std::vector<hsize_t> chunk_offset(stored.dims.size() + 1);
+    for (hsize_t k = 0; k < chunks; ++k) {
+      unsigned mask = 0;
+      haddr_t address = HADDR_UNDEF;
+      hsize_t size = 0;
+      if (H5Dget_chunk_info(dataset.get(), space.get(), k, chunk_offset.data(), &mask, &address, &size) < 0)
+        fail_corrupt(context, "reading the chunk index of " + label);
+      if (mask != 0 || address == HADDR_UNDEF || address > file_size || size > file_size - address)
+        throw Error(context + ": a chunk of " + label + " lies beyond the end of the file or skips its checksum");
+    }
+  }
+  return stored;
+}
+
 // ---- the checksummed format ----------------------------------------------------------------
 //
 // Every file petsc-fno writes uses HDF5's 1.10 format (library-version bounds V110..V110):
@@ -113,18 +228,41 @@ inline herr_t use_checksummed_format(hid_t file_access) {
   return H5Pset_libver_bounds(file_access, H5F_LIBVER_V110, H5F_LIBVER_V110);
 }
 
+// Creation properties that keep every link of a group and every attribute of an object in
+// the object header itself (checksummed with it) rather than in dense storage (a fractal heap
+// and B-trees, whose error paths in HDF5 1.10 can crash on a damaged file). For H5Fcreate
+// (the root group) and H5Gcreate2; invalid handles on failure.
+inline Handle<H5Pclose> compact_file_creation() {
+  Handle<H5Pclose> create(H5Pcreate(H5P_FILE_CREATE));
+  if (!create.valid() || H5Pset_link_phase_change(create.get(), 65535, 65535) < 0 ||
+      H5Pset_attr_phase_change(create.get(), 65535, 65535) < 0)
+    return Handle<H5Pclose>();
+  return create;
+}
+inline Handle<H5Pclose> compact_group_creation() {
+  Handle<H5Pclose> create(H5Pcreate(H5P_GROUP_CREATE));
+  if (!create.valid() || H5Pset_link_phase_change(create.get(), 65535, 65535) < 0 ||
+      H5Pset_attr_phase_change(create.get(), 65535, 65535) < 0)
+    return Handle<H5Pclose>();
+  return create;
+}
+
 // A dataset-creation property list for a dataset of `dims` with elements of `element_bytes`:
-// chunked (whole dataset per chunk, leading axes halved until a chunk holds at most
-// `chunk_bytes`) with a fletcher32 checksum per chunk. Datasets with no element (or scalar)
-// stay contiguous and unchecked (HDF5 cannot chunk them). Returns an invalid handle on failure.
+// chunked (whole dataset per chunk, or one chunk per index of the first axis with
+// `per_slice`, for a series written one step at a time; leading axes halved until a chunk
+// holds at most `chunk_bytes`) with a fletcher32 checksum per chunk. Datasets with no element
+// (or scalar) stay contiguous and unchecked (HDF5 cannot chunk them). Returns an invalid
+// handle on failure.
 inline Handle<H5Pclose> checksummed_dataset_creation(const std::vector<hsize_t>& dims, std::size_t element_bytes,
+                                                     bool per_slice = false,
                                                      std::uint64_t chunk_bytes = std::uint64_t{64} << 20) {
   Handle<H5Pclose> create(H5Pcreate(H5P_DATASET_CREATE));
-  if (!create.valid()) return create;
+  if (!create.valid() || H5Pset_attr_phase_change(create.get(), 65535, 65535) < 0) return Handle<H5Pclose>();
   bool empty = dims.empty();
   for (hsize_t e : dims) empty = empty || e == 0;
   if (empty) return create;
   std::vector<hsize_t> chunk = dims;
+  if (per_slice) chunk[0] = 1;
   auto bytes = [&] {
     long double b = static_cast<long double>(element_bytes);
     for (hsize_t c : chunk) b *= static_cast<long double>(c);

@@ -14,6 +14,12 @@
 // The file is opened collectively by all ranks (MPI-IO); datasets are created up front, so
 // groups of ranks later write their own cases with independent I/O, and a killed run leaves
 // a consistent file whose /done flags say which cases to redo.
+//
+// Written in HDF5's checksummed 1.10 format; the datasets stay contiguous without a data
+// checksum because groups write them independently, which parallel HDF5 1.10 cannot filter.
+// Every reader treats a dataset file as untrusted (README, "Files users hand us"):
+// CheckDatasetFile() validates one completely before anything is allocated from it, and
+// CheckInputValues()/CheckOutputValues() judge the values read.
 #pragma once
 
 #include <mpi.h>
@@ -34,6 +40,35 @@ inline constexpr int kDatasetInputFields = 3;
 // record keeps their count and means).
 std::vector<std::string> DatasetParameterNames();
 std::vector<double> SummarizeParameters(const std::vector<std::pair<std::string, double>>& drawn);
+
+// What CheckDatasetFile() found (grid in file order: the DMDA axes reversed).
+struct DatasetSummary {
+  std::string geometry;                   // "slice", "map", "3d" (or empty: not stated)
+  std::vector<std::string> input_fields;  // root attribute input_fields, in channel order
+  std::string output_field;               // /outputs attribute field (or empty)
+  std::vector<hsize_t> grid;              // 2 or 3 extents, file order ([nz][nx] for a slice)
+  hsize_t cases = 0;
+  std::vector<double> times;              // /times (days): finite, strictly increasing
+  std::vector<std::int8_t> done;          // /done: 0 or 1 per case
+};
+
+// Opens the dataset at `path` alone (serial HDF5; call it on one rank and share the verdict)
+// and checks everything a reader relies on before anything is allocated from it: the
+// checksummed 1.10 format (older files are refused: their metadata carry no checksums), the
+// schema, every dataset a hard link holding all its bytes inside the file (no external,
+// virtual, compressed or unwritten storage), /inputs [case][field][grid...] with one field
+// per input_fields name, /outputs [case][time][grid...], /times [time], /seeds and /done
+// [case], /parameters [case][k], the types, the grid and cell_size attributes consistent,
+// times finite and strictly increasing, done flags 0 or 1. Throws std::runtime_error
+// ("dataset '<path>': ...").
+DatasetSummary CheckDatasetFile(const std::string& path);
+// Values of one case as read: every input finite, porosity (a field named "porosity") in
+// (0, 1]; every output finite, saturation in [0, 1]. `values` is [field or time][points].
+// Throws std::runtime_error naming the file, the case and the first bad value.
+void CheckInputValues(const std::string& path, const DatasetSummary& summary, hsize_t c, const double* values,
+                      std::size_t points);
+void CheckOutputValues(const std::string& path, const DatasetSummary& summary, hsize_t c, const double* values,
+                       std::size_t count);
 
 class DatasetFile {
  public:
@@ -57,10 +92,26 @@ class DatasetFile {
 
   int TimeCount() const { return time_count_; }
 
+  // ---- reading (the file is untrusted) ----
+  // Collective: rank 0 runs CheckDatasetFile(); every rank receives the summary or throws
+  // the same std::runtime_error; then every rank opens the file read-only (MPI-IO).
+  void OpenForReading(MPI_Comm comm, const std::string& path);
+  const DatasetSummary& Summary() const { return summary_; }
+  // Independent reads of this rank's block (file order over the grid) of a complete case,
+  // checked with CheckInputValues()/CheckOutputValues(); data [field or time][block].
+  void ReadInputs(hsize_t c, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
+                  std::vector<double>& fields) const;
+  void ReadOutputs(hsize_t c, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
+                   std::vector<double>& saturation) const;
+
  private:
   void OpenDatasets();  // collective; the handles stay open so later writes are independent
+  void ReadBlock(const H5Id& dataset, const char* what, hsize_t c, hsize_t layers, const std::vector<hsize_t>& start,
+                 const std::vector<hsize_t>& count, std::vector<double>& data) const;
   H5Id file_, inputs_, outputs_, parameters_, seeds_, done_;
   int cases_ = 0, time_count_ = 0;
+  std::string path_;
+  DatasetSummary summary_;
 };
 
 }  // namespace fno::sim

@@ -1,6 +1,7 @@
 // Small parallel-HDF5 helpers shared by the snapshot writer and the dataset file: opening
-// files with MPI-IO, creating contiguous datasets, writing a DMDA block as a hyperslab,
-// and string/number attributes.
+// files with MPI-IO, creating datasets, writing a DMDA block as a hyperslab, and
+// string/number attributes. Files are created in HDF5's checksummed 1.10 format (README,
+// "Files users hand us"); the readers bound what they allocate and throw on a corrupt file.
 #pragma once
 
 #include <mpi.h>
@@ -12,12 +13,21 @@
 
 namespace fno::sim {
 
-H5Id CreateParallelFile(MPI_Comm comm, const std::string& path);            // truncates
+H5Id CreateParallelFile(MPI_Comm comm, const std::string& path);            // truncates; 1.10 format
 H5Id OpenParallelFile(MPI_Comm comm, const std::string& path, bool writable);
-// A contiguous double dataset, space allocated at creation (needed for parallel writes).
-H5Id CreateDoubleDataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims);
-H5Id CreateCharDataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims);
-std::vector<hsize_t> DatasetDims(hid_t dataset);
+
+// How a dataset will be written. Parallel HDF5 1.10 applies filters (the fletcher32 checksum)
+// only in collective writes, so datasets written independently stay contiguous and unchecked.
+enum class Writes {
+  collective,            // chunked with a fletcher32 checksum per chunk
+  collective_per_slice,  // the same, one chunk per index of the first axis (a series written step by step)
+  independent,           // contiguous, space allocated at creation
+};
+H5Id CreateDoubleDataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                         Writes writes = Writes::collective);
+H5Id CreateCharDataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                       Writes writes = Writes::collective);
+std::vector<hsize_t> DatasetDims(hid_t dataset);  // throws on an unreadable dataspace
 
 // Writes `data` (C order over `count`) into the hyperslab starting at `start`. Collective
 // transfer when collective is true (all ranks of the file's communicator must call), else
@@ -28,9 +38,13 @@ void ReadDoubleHyperslab(hid_t dataset, const std::vector<hsize_t>& start, const
                          bool collective);
 
 void WriteStringAttribute(hid_t object, const std::string& name, const std::string& value);
-std::string ReadStringAttribute(hid_t object, const std::string& name);  // "" if absent
+// "" if absent or not a string; throws if the string is longer than max_bytes or the file is corrupt.
+std::string ReadStringAttribute(hid_t object, const std::string& name, std::size_t max_bytes = 4096);
 void WriteDoubleAttribute(hid_t object, const std::string& name, const std::vector<double>& values);
-std::vector<double> ReadDoubleAttribute(hid_t object, const std::string& name);
+// {} if absent; throws if it is not numeric, holds more than max_values or the file is corrupt.
+std::vector<double> ReadDoubleAttribute(hid_t object, const std::string& name, std::size_t max_values = 64);
+// True for a hard link; throws for a soft or external link (which could lead out of the file)
+// or when the file is corrupt.
 bool HasLink(hid_t parent, const std::string& name);
 
 }  // namespace fno::sim

@@ -35,7 +35,7 @@ PetscErrorCode SnapshotFile::Create(DM da, const std::string& path, int snapshot
     std::vector<hsize_t> series = grid_dims_;
     series.insert(series.begin(), static_cast<hsize_t>(snapshot_count));
     for (const char* name : {"saturation", "pressure"}) {
-      H5Id d = CreateDoubleDataset(file_.get(), name, series);
+      H5Id d = CreateDoubleDataset(file_.get(), name, series, Writes::collective_per_slice);
       WriteStringAttribute(d.get(), "units", name[0] == 's' ? "1" : "Pa");
     }
     H5Id perm = CreateDoubleDataset(file_.get(), "permeability", grid_dims_);

@@ -20,6 +20,8 @@ with h5py.File(os.path.join(out, "perm_zero.h5"), "w") as f:
     f["permeability"] = perm_zero
 with h5py.File(os.path.join(out, "good_perm.h5"), "w") as f:
     f["permeability"] = perm
-with h5py.File(os.path.join(out, "other_schema.h5"), "w") as f:
+# In the checksummed format petsc-fno reads (README, "Files users hand us"), so that the
+# schema is what fno-gen refuses.
+with h5py.File(os.path.join(out, "other_schema.h5"), "w", libver="v110") as f:
     f.attrs["schema"] = "someone-elses-data-v3"
     f["outputs"] = np.zeros((2, 3))
