@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -64,6 +65,13 @@ std::string Format(const char* format, double value) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, format, value);
   return buffer;
+}
+
+// CPU time of this process (the machine may be shared: wall time alone misleads).
+double CpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 std::string Duration(double seconds) {
@@ -174,11 +182,11 @@ void WriteHistoryCsv(const std::string& path, const std::vector<HistoryRow>& his
   {
     std::ofstream out(temporary);
     if (!out) throw Error("history '" + path + "': cannot write " + temporary);
-    out << "epoch,train_loss,val_rel_l2,lr,seconds,data_seconds\n";
+    out << "epoch,train_loss,val_rel_l2,lr,seconds,data_seconds,cpu_seconds\n";
     char line[256];
     for (const HistoryRow& h : history) {
-      std::snprintf(line, sizeof line, "%lld,%.17g,%.17g,%.17g,%.4f,%.4f\n", static_cast<long long>(h.epoch),
-                    h.train_loss, h.val_rel_l2, h.lr, h.seconds, h.data_seconds);
+      std::snprintf(line, sizeof line, "%lld,%.17g,%.17g,%.17g,%.4f,%.4f,%.4f\n", static_cast<long long>(h.epoch),
+                    h.train_loss, h.val_rel_l2, h.lr, h.seconds, h.data_seconds, h.cpu_seconds);
       out << line;
     }
     out.flush();
@@ -413,7 +421,7 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
   double run_seconds = 0;
   std::int64_t run_epochs = 0;
   for (std::int64_t epoch = start_epoch; epoch < s.epochs; ++epoch) {
-    const double epoch_start = MPI_Wtime();
+    const double epoch_start = MPI_Wtime(), cpu_start = CpuSeconds();
     double data_seconds = 0;
     const double lr = schedule.lr_at(s.lr, epoch);
     optimizer.set_lr(lr);
@@ -450,6 +458,7 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
     // Rank 0's times are the ones recorded (every rank waited in the same collectives).
     row.seconds = MPI_Wtime() - epoch_start;
     row.data_seconds = data_seconds;
+    row.cpu_seconds = CpuSeconds() - cpu_start;
     history.push_back(row);
     const double checkpoint_start = MPI_Wtime();
     const bool last = epoch + 1 == s.epochs;
@@ -464,7 +473,8 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
     std::ostringstream os;
     os << "fno-train: epoch " << epoch + 1 << "/" << s.epochs << "  train " << Format("%.6f", row.train_loss)
        << "  val_rel_l2 " << (n_val > 0 ? Format("%.6f", row.val_rel_l2) : std::string("-")) << "  lr "
-       << Format("%.3e", lr) << "  " << Format("%.2f", row.seconds) << " s/epoch (data " << Format("%.3f", data_seconds)
+       << Format("%.3e", lr) << "  " << Format("%.2f", row.seconds) << " s/epoch (cpu " << Format("%.2f", row.cpu_seconds)
+       << " s; data " << Format("%.3f", data_seconds)
        << " s = " << Format("%.1f", 100.0 * data_seconds / std::max(row.seconds, 1e-12)) << "%; checkpoint "
        << Format("%.2f", checkpoint_seconds) << " s)  ETA "
        << Duration(per_epoch * static_cast<double>(s.epochs - epoch - 1));

@@ -93,7 +93,7 @@ void WriteRecord(hid_t file, const TrainingRecord& r) {
   }
   H5Id history = CreateGroup(group.get(), "history");
   std::vector<std::int64_t> epoch;
-  std::vector<double> columns[5];
+  std::vector<double> columns[6];
   for (const HistoryRow& row : r.history) {
     epoch.push_back(row.epoch);
     columns[0].push_back(row.train_loss);
@@ -101,10 +101,11 @@ void WriteRecord(hid_t file, const TrainingRecord& r) {
     columns[2].push_back(row.lr);
     columns[3].push_back(row.seconds);
     columns[4].push_back(row.data_seconds);
+    columns[5].push_back(row.cpu_seconds);
   }
   WriteInts(history.get(), "epoch", epoch);
-  const char* names[] = {"train_loss", "val_rel_l2", "lr", "seconds", "data_seconds"};
-  for (int k = 0; k < 5; ++k) WriteDoubles(history.get(), names[k], columns[k]);
+  const char* names[] = {"train_loss", "val_rel_l2", "lr", "seconds", "data_seconds", "cpu_seconds"};
+  for (int k = 0; k < 6; ++k) WriteDoubles(history.get(), names[k], columns[k]);
 }
 
 herr_t CollectAttributeName(hid_t, const char* name, const H5A_info_t*, void* data) {
@@ -153,14 +154,15 @@ TrainingRecord ReadRecord(const std::string& path) {
     }
     H5Id history = OpenGroup(group.get(), "history");
     const auto epoch = ReadVector<std::int64_t>(history.get(), "epoch", H5T_NATIVE_INT64);
-    const char* names[] = {"train_loss", "val_rel_l2", "lr", "seconds", "data_seconds"};
-    std::vector<double> columns[5];
-    for (int k = 0; k < 5; ++k) {
+    const char* names[] = {"train_loss", "val_rel_l2", "lr", "seconds", "data_seconds", "cpu_seconds"};
+    std::vector<double> columns[6];
+    for (int k = 0; k < 6; ++k) {
       columns[k] = ReadVector<double>(history.get(), names[k], H5T_NATIVE_DOUBLE);
       if (columns[k].size() != epoch.size()) throw std::runtime_error("history columns of different lengths");
     }
     for (std::size_t i = 0; i < epoch.size(); ++i)
-      r.history.push_back({epoch[i], columns[0][i], columns[1][i], columns[2][i], columns[3][i], columns[4][i]});
+      r.history.push_back(
+          {epoch[i], columns[0][i], columns[1][i], columns[2][i], columns[3][i], columns[4][i], columns[5][i]});
     return r;
   } catch (const Error&) {
     throw;

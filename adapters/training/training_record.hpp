@@ -8,7 +8,7 @@
 //              @sampling int64[space axes + 1]
 //     /options  one string attribute per recorded option (canonical text)
 //     /split    train, val, test: int64[n] dataset case indices (ascending)
-//     /history  epoch int64[n]; train_loss, val_rel_l2, lr, seconds, data_seconds float64[n]
+//     /history  epoch int64[n]; train_loss, val_rel_l2, lr, seconds, data_seconds, cpu_seconds float64[n]
 #pragma once
 #include <mpi.h>
 
@@ -29,6 +29,7 @@ struct HistoryRow {
   double lr = 0;            // learning rate used in the epoch
   double seconds = 0;       // wall time of the epoch (training, validation, checkpoint)
   double data_seconds = 0;  // of which reading/assembling batches
+  double cpu_seconds = 0;   // CPU time of rank 0's process over the same span (the machine may be shared)
 };
 
 struct TrainingRecord {
