@@ -177,6 +177,32 @@ Normalizers<T> FitNormalizers(CaseStore<T>& store, const std::vector<Index>& tra
   return n;
 }
 
+// Every case must have some CO2 somewhere (its relative L2 error is undefined otherwise):
+// one pass over `cases`, sums over the grid communicator. Collective over world.
+template <class T>
+void CheckTargets(CaseStore<T>& store, const std::vector<Index>& cases, bool streaming, MPI_Comm grid, MPI_Comm world,
+                  const std::string& path) {
+  const Index n = store.reader().space_points() * store.reader().times();
+  std::vector<double> squares(cases.size(), 0.0);
+  OnEveryRank(world, [&] {
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+      if (streaming) store.Load({cases[k]}, true);
+      const T* y = store.Target(cases[k]);
+      double s = 0;
+      for (Index i = 0; i < n; ++i) s += static_cast<double>(y[i]) * static_cast<double>(y[i]);
+      squares[k] = s;
+    }
+  });
+  if (!squares.empty())
+    FNO_MPI(MPI_Allreduce(MPI_IN_PLACE, squares.data(), static_cast<int>(squares.size()), MPI_DOUBLE, MPI_SUM, grid));
+  for (std::size_t k = 0; k < cases.size(); ++k)
+    if (!(squares[k] > 0) || !std::isfinite(squares[k]))
+      throw Error("dataset '" + path + "': case " + std::to_string(cases[k]) +
+                  (std::isfinite(squares[k]) ? " has no CO2 at any cell and time (its relative L2 error is undefined)"
+                                             : " holds non-finite saturations") +
+                  "; leave it out with -max_cases or regenerate it");
+}
+
 void WriteHistoryCsv(const std::string& path, const std::vector<HistoryRow>& history) {
   const std::string temporary = path + ".tmp";
   {
@@ -284,6 +310,7 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
     OnEveryRank(world, [&] { store.Load(needed, false); });
     preload_seconds = MPI_Wtime() - t0;
   }
+  CheckTargets(store, needed, !s.preload, group_comm.get(), world, s.data);
 
   // Normalizers, optimizer, schedule, shuffle engine: fresh or from the checkpoint.
   std::vector<Parameter<T>>& params = model.parameters();
@@ -433,9 +460,14 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
       const std::vector<Index> mine = slot_cases(order, first, count);
       fetch(mine, data_seconds);
       EventScope scope(events.step);
-      model.forward(x.data(), out.data(), true);
-      out_norm.decode(out, pred, slots, points);
-      (void)loss.forward(pred, y);
+      // Forward and loss involve only this group's ranks: agree on their outcome before the
+      // backward's reduction across groups, so an error stops every rank instead of leaving
+      // the other groups waiting.
+      OnEveryRank(world, [&] {
+        model.forward(x.data(), out.data(), true);
+        out_norm.decode(out, pred, slots, points);
+        (void)loss.forward(pred, y);
+      });
       for (Index j = 0; j < slots; ++j)
         if (mine[static_cast<std::size_t>(j)] >= 0) loss_sum += loss.per_sample()[static_cast<std::size_t>(j)];
       // d(mean over the global batch's `count` cases)/d pred; placeholders contribute nothing.

@@ -104,6 +104,9 @@ def case_data(r, args):
     shutil.copy(os.path.join(r.work, "tiny.h5"), os.path.join(r.work, "unknown_field.h5"))
     with h5py.File(os.path.join(r.work, "unknown_field.h5"), "a") as f:
         f.attrs["input_fields"] = np.bytes_(b"log10_permeability,porosity,pressure")
+    shutil.copy(os.path.join(r.work, "tiny.h5"), os.path.join(r.work, "zero_case.h5"))
+    with h5py.File(os.path.join(r.work, "zero_case.h5"), "a") as f:
+        f["outputs"][5] = 0.0
     with h5py.File(os.path.join(r.work, "tiny.h5"), "r") as f:
         check(f["outputs"].shape == (12, 9, 16, 16), "tiny dataset shape %s" % (f["outputs"].shape,))
         check(bool(f["done"][:].all()), "every case of the tiny dataset is done")
@@ -272,6 +275,9 @@ def case_errors(r, args):
     expect_error(r, "fno-train", n, ["-data", "good.h5", "-model_out", "x.h5"] + T, r"not a petsc-fno dataset \(schema 'none'")
     expect_error(r, "fno-train", n, ["-data", "unknown_field.h5", "-model_out", "x.h5"] + T,
                  r"input field 'pressure' has no known host field")
+    for preload in ("1", "0"):
+        expect_error(r, "fno-train", n, ["-data", "zero_case.h5", "-model_out", "x.h5", "-preload", preload] + T,
+                     r"case 5 has no CO2 at any cell and time")
     expect_error(r, "fno-train", n, ["-data", "tiny.h5", "-model_out", "x.h5"] + T[:-4] + ["-split", "6,6"],
                  r"the training split is empty")
     expect_error(r, "fno-train", n, ["-data", "tiny.h5", "-model_out", "x.h5", "-max_cases", "3", "-split", "0.1,0"],
