@@ -4,7 +4,7 @@
     training_programs.py CASE --bin DIR --mpiexec MPIEXEC --work DIR
 
 CASE: data (fixture: tiny datasets from fno-gen and broken copies), loss (-ranks N), parallel
-(-ranks N), kill_resume, atomic, errors, epochs0, eval. Every program run has a timeout, so a
+(-ranks N), kill_resume, atomic, errors, epochs0, layout, eval. Every program run has a timeout, so a
 hang fails the test instead of stalling ctest. Tolerances are stated where they are checked.
 """
 import argparse
@@ -93,6 +93,8 @@ def case_data(r, args):
     r.run("fno-gen", 2, ["-grid", "16,16", "-n", "12", "-seed", "3", "-output", "tiny.h5"] + base)
     r.run("fno-gen", 2, ["-grid", "12,16", "-n", "4", "-seed", "4", "-output", "other_grid.h5"] + base)
     r.run("fno-gen", 2, ["-grid", "16,16", "-n", "6", "-seed", "5", "-output", "fresh.h5"] + base)
+    r.run("fno-gen", 2, ["-geometry", "3d", "-grid", "6,5,4", "-n", "3", "-seed", "6", "-report_count", "3",
+                         "-output", "tiny3d.h5"])
     size = os.path.getsize(os.path.join(r.work, "tiny.h5"))
     with open(os.path.join(r.work, "tiny.h5"), "rb") as f, open(os.path.join(r.work, "truncated.h5"), "wb") as g:
         g.write(f.read(size // 2))
@@ -365,6 +367,52 @@ def recompute(dataset, predictions):
             "plume_iou_mean": iou.mean(), "plume_volume_rel_err_mean": vol.mean()}, x
 
 
+def case_layout(r, args):
+    """Hyperslab reading and the model's axis order: with the truth as prediction, the saved
+    predictions (model order [x][y][z][t] on each rank, written back in file order) equal the
+    dataset's outputs exactly, on non-square 2D and 3D grids split along each axis."""
+    for data, model, grids in (("other_grid.h5", "layout2d.h5", ["1,1", "2,1", "1,2", "2,2", "3,1"]),
+                               ("tiny3d.h5", "layout3d.h5", ["1,1,1", "2,1,1", "1,2,1", "1,1,2", "2,2,1", "1,2,2"])):
+        r.run("fno-train", 1, ["-data", data, "-model_out", model, "-epochs", "0", "-width", "4", "-modes", "2",
+                               "-layers", "1", "-proj_width", "4", "-split", "1,1"])
+        with h5py.File(os.path.join(r.work, data), "r") as d:
+            truth = d["outputs"][:]
+            inputs = d["inputs"][:]
+        for pgrid in grids:
+            ranks = int(np.prod([int(v) for v in pgrid.split(",")]))
+            pred = "layout_%s_%s.h5" % (model[:-3], pgrid.replace(",", ""))
+            r.run("fno-eval", ranks, ["-model", model, "-data", data, "-prediction", "truth", "-pgrid", pgrid,
+                                      "-save_predictions", pred, "-batch_size", "2"])
+            with h5py.File(os.path.join(r.work, pred), "r") as p:
+                x = p["prediction"][:]
+                cases = p["cases"][:].astype(int)
+            same = x.shape == truth[cases].shape and np.array_equal(x, truth[cases].astype(np.float32).astype(np.float64))
+            check(same, "%s on process grid %s: saved truth equals /outputs exactly (float32)" % (data, pgrid))
+        if data == "other_grid.h5":
+            # Subsampling: every 2nd x, 3rd depth cell and 4th snapshot (index 0 kept).
+            r.run("fno-train", 1, ["-data", data, "-model_out", "layout_sub.h5", "-epochs", "0", "-width", "4",
+                                   "-modes", "2", "-layers", "1", "-proj_width", "4", "-split", "1,1", "-subsample", "2,3,4"])
+            r.run("fno-eval", 2, ["-model", "layout_sub.h5", "-data", data, "-prediction", "truth",
+                                  "-save_predictions", "layout_sub_pred.h5"])
+            with h5py.File(os.path.join(r.work, "layout_sub_pred.h5"), "r") as p, \
+                    h5py.File(os.path.join(r.work, "layout_sub.h5"), "r") as m:
+                x = p["prediction"][:]
+                expected = truth[:, ::4, ::3, ::2].astype(np.float32).astype(np.float64)
+                check(x.shape == (4, 3, 6, 6) and np.array_equal(x, expected),
+                      "-subsample 2,3,4: saved truth equals outputs[:, ::4, ::3, ::2] (shape %s)" % (x.shape,))
+                with h5py.File(os.path.join(r.work, data), "r") as d:
+                    check(np.array_equal(m["problem"].attrs["times"], d["times"][::4] * 86400.0),
+                          "-subsample: /problem times are every 4th snapshot in seconds")
+        # Channel 0 of the model's input is the dataset's first field: the normalizer's mean of
+        # the training split equals numpy's (axis order does not matter for the mean, the field does).
+        with h5py.File(os.path.join(r.work, model), "r") as m:
+            train_cases = sorted(m["training/split/train"][:])
+            mean = m["normalizers/input/mean"][:]
+        expected = inputs[train_cases].swapaxes(0, 1).reshape(inputs.shape[1], -1).mean(axis=1)
+        check(np.allclose(mean, expected, rtol=1e-5, atol=1e-7), "%s: input means per field (1e-5)" % data)
+    finish()
+
+
 def case_eval(r, args):
     """fno-eval: known answers, metrics against numpy on saved predictions, 1 vs 2 ranks, PNG."""
     train(r, 1, "evalmodel", [], epochs=3)
@@ -417,7 +465,7 @@ def main():
             print("the data fixture (training_programs_data) has not run")
             sys.exit(1)
     {"data": case_data, "loss": case_loss, "parallel": case_parallel, "kill_resume": case_kill_resume,
-     "errors": case_errors, "atomic": case_atomic, "epochs0": case_epochs0, "eval": case_eval}[args.case](r, args)
+     "errors": case_errors, "atomic": case_atomic, "layout": case_layout, "epochs0": case_epochs0, "eval": case_eval}[args.case](r, args)
 
 
 if __name__ == "__main__":
