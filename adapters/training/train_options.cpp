@@ -72,6 +72,8 @@ const std::vector<OptionSpec>& TrainOptionTable() {
       {"model_out", "", "model file written at the end (float32, with /problem and /training)", false},
       {"checkpoint", "", "checkpoint file (default: -model_out with .h5 replaced by .checkpoint.h5)", false},
       {"history", "", "CSV of the loss history (default: -model_out with .h5 replaced by .history.csv)", false},
+      {"best_model", "", "also write the model of the lowest validation rel L2 so far to this file (default: none)",
+       false},
       {"epochs", "10", "epochs to train in all (a resumed run continues up to this count)", false},
       {"checkpoint_every", "1", "write the checkpoint every N epochs (and always after the last)", false},
       {"groups", "1", "data-parallel groups (ranks / groups form each group's spatial partition)", false},
@@ -159,7 +161,10 @@ TrainSettings ResolveTrainSettings(const OptionValues& given, bool resume, const
   if (s.model_out.empty()) throw Error("option -model_out FILE.h5 (the model to write) is required");
   s.checkpoint = value["checkpoint"].empty() ? DefaultCheckpointPath(s.model_out) : value["checkpoint"];
   s.history = value["history"].empty() ? DefaultHistoryPath(s.model_out) : value["history"];
+  s.best_model = value["best_model"];
   if (s.checkpoint == s.model_out) throw Error("-checkpoint must differ from -model_out");
+  if (!s.best_model.empty() && (s.best_model == s.model_out || s.best_model == s.checkpoint))
+    throw Error("-best_model must differ from -model_out and -checkpoint");
   s.epochs = ParseInteger("epochs", value["epochs"], 0);
   s.checkpoint_every = ParseInteger("checkpoint_every", value["checkpoint_every"], 1);
   s.groups = static_cast<int>(ParseInteger("groups", value["groups"], 1));

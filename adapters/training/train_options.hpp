@@ -31,6 +31,7 @@ using OptionValues = std::map<std::string, OptionValue>;
 
 struct TrainSettings {
   std::string data, model_out, checkpoint, history;
+  std::string best_model;  // "" = none
   bool resume = false;
   Index epochs = 10;
   Index batch_size = 4;

@@ -445,6 +445,23 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
                          });
   };
 
+  // The final model's form (float32, normalizers, /problem, /training), for -model_out and -best_model.
+  auto write_final_model = [&](const std::string& path) {
+    EventScope scope(events.checkpoint);
+    out_record.history = history;
+    ModelWriteOptions options;
+    options.precision = StoredPrecision::float32;
+    options.problem = problem;
+    WriteModelWithRecord(world, group == 0 ? group_comm.get() : MPI_COMM_NULL, path, out_record,
+                         [&](const std::string& stage) {
+                           write_model(stage, group_comm.get(), config, params, normalizers, options);
+                         });
+  };
+  // Lowest validation error so far (a resumed run continues the comparison from its history).
+  double best_val = INFINITY;
+  for (const HistoryRow& h : history)
+    if (std::isfinite(h.val_rel_l2)) best_val = std::min(best_val, h.val_rel_l2);
+
   double run_seconds = 0;
   std::int64_t run_epochs = 0;
   for (std::int64_t epoch = start_epoch; epoch < s.epochs; ++epoch) {
@@ -494,6 +511,14 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
     history.push_back(row);
     const double checkpoint_start = MPI_Wtime();
     const bool last = epoch + 1 == s.epochs;
+    // The best model before the checkpoint: a run killed between the two redoes this epoch
+    // after -resume and writes the same best model again.
+    bool improved = false;
+    if (!s.best_model.empty() && n_val > 0 && row.val_rel_l2 < best_val) {
+      best_val = row.val_rel_l2;
+      write_final_model(s.best_model);  // its /training history ends at this epoch
+      improved = true;
+    }
     if ((epoch + 1) % s.checkpoint_every == 0 || last) write_checkpoint_now(epoch + 1);
     OnEveryRank(world, [&] {
       if (rank == 0) WriteHistoryCsv(s.history, history);
@@ -509,7 +534,7 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
        << " s; data " << Format("%.3f", data_seconds)
        << " s = " << Format("%.1f", 100.0 * data_seconds / std::max(row.seconds, 1e-12)) << "%; checkpoint "
        << Format("%.2f", checkpoint_seconds) << " s)  ETA "
-       << Duration(per_epoch * static_cast<double>(s.epochs - epoch - 1));
+       << Duration(per_epoch * static_cast<double>(s.epochs - epoch - 1)) << (improved ? "  (best so far)" : "");
     say(os.str());
   }
   if (run_epochs == 0) {
@@ -522,17 +547,7 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
   }
 
   // The final model: float32 parameters, normalizers, /problem, /training.
-  {
-    EventScope scope(events.checkpoint);
-    out_record.history = history;
-    ModelWriteOptions options;
-    options.precision = StoredPrecision::float32;
-    options.problem = problem;
-    WriteModelWithRecord(world, group == 0 ? group_comm.get() : MPI_COMM_NULL, s.model_out, out_record,
-                         [&](const std::string& stage) {
-                           write_model(stage, group_comm.get(), config, params, normalizers, options);
-                         });
-  }
+  write_final_model(s.model_out);
   reader.Close();
   std::ostringstream os;
   os << "fno-train: wrote " << s.model_out << " (checkpoint " << s.checkpoint << ", history " << s.history << ")";

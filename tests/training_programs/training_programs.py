@@ -124,7 +124,7 @@ def case_loss(r, args):
     """A few epochs lower the loss; the model file carries /problem, normalizers and /training."""
     n = args.ranks
     name = "loss_np%d" % n
-    _, out = train(r, n, name, [], epochs=8)
+    _, out = train(r, n, name, ["-best_model", name + "_best.h5"], epochs=8)
     rows = read_history(os.path.join(r.work, name + ".history.csv"))
     check(len(rows) == 8, "history has one row per epoch (%d)" % len(rows))
     loss = column(rows, "train_loss")
@@ -166,6 +166,15 @@ def case_loss(r, args):
     result = json.loads(out.strip().splitlines()[-1])
     check(abs(result["rel_l2_mean"] - val[-1]) <= 1e-5 * val[-1],
           "fno-eval -cases val %.7f equals the last validation rel L2 %.7f (1e-5)" % (result["rel_l2_mean"], val[-1]))
+    # -best_model holds the epoch of the lowest validation error.
+    best = int(np.argmin(val))
+    with h5py.File(os.path.join(r.work, name + "_best.h5"), "r") as b:
+        epochs = b["training/history/epoch"][:]
+        check(len(epochs) == best + 1, "-best_model was last written after epoch %d, the best (%d)" % (len(epochs), best + 1))
+    _, out = r.run("fno-eval", n, ["-model", name + "_best.h5", "-data", "tiny.h5", "-cases", "val"])
+    result = json.loads(out.strip().splitlines()[-1])
+    check(abs(result["rel_l2_mean"] - val[best]) <= 1e-5 * val[best],
+          "fno-eval on -best_model %.7f equals the best validation rel L2 %.7f (1e-5)" % (result["rel_l2_mean"], val[best]))
     finish()
 
 
@@ -193,11 +202,11 @@ def case_kill_resume(r, args):
     # Batches streamed from the file (-preload 0): the resumed run must also reread the same cases.
     options = ["-data", "tiny.h5", "-width", "16", "-modes", "4,4,4", "-layers", "4", "-proj_width", "128",
                "-batch_size", "1", "-split", "2,2", "-lr", "0.005", "-epochs", "6", "-preload", "0"]
-    r.run("fno-train", 2, options + ["-model_out", "uninterrupted.h5"])
-    for f in ("killed.h5", "killed.checkpoint.h5", "killed.history.csv"):
+    r.run("fno-train", 2, options + ["-model_out", "uninterrupted.h5", "-best_model", "uninterrupted_best.h5"])
+    for f in ("killed.h5", "killed.checkpoint.h5", "killed.history.csv", "killed_best.h5"):
         if os.path.exists(os.path.join(r.work, f)):
             os.remove(os.path.join(r.work, f))
-    cmd = r.command("fno-train", 2, options + ["-model_out", "killed.h5"])
+    cmd = r.command("fno-train", 2, options + ["-model_out", "killed.h5", "-best_model", "killed_best.h5"])
     print("$", " ".join(cmd), "(killed after its second epoch)", flush=True)
     log = open(os.path.join(r.work, "killed.log"), "w")
     runner = subprocess.Popen(cmd, cwd=r.work, stdout=log, stderr=subprocess.STDOUT)
@@ -228,7 +237,8 @@ def case_kill_resume(r, args):
         epoch = int(c["checkpoint"].attrs["epoch"])
         check(epoch >= rows_at_kill and epoch < 6, "the checkpoint left by the kill is whole and holds epoch %d" % epoch)
         check("training" in c and len(c["training/history/epoch"]) == epoch, "its /training history has %d rows" % epoch)
-    _, out = r.run("fno-train", 2, ["-data", "tiny.h5", "-model_out", "killed.h5", "-epochs", "6", "-resume"])
+    _, out = r.run("fno-train", 2, ["-data", "tiny.h5", "-model_out", "killed.h5", "-epochs", "6", "-resume",
+                                    "-best_model", "killed_best.h5"])
     check(re.search(r"fno-train: resuming", out) is not None, "the second run resumed")
     a = read_history(os.path.join(r.work, "uninterrupted.history.csv"))
     b = read_history(history)
@@ -239,6 +249,14 @@ def case_kill_resume(r, args):
     with h5py.File(os.path.join(r.work, "uninterrupted.h5"), "r") as x, h5py.File(os.path.join(r.work, "killed.h5"), "r") as y:
         same = all(np.array_equal(x["params"][k][:], y["params"][k][:]) for k in x["params"])
         check(same, "the final weights are bit-identical")
+    val = column(a, "val_rel_l2")
+    with h5py.File(os.path.join(r.work, "uninterrupted_best.h5"), "r") as x, \
+            h5py.File(os.path.join(r.work, "killed_best.h5"), "r") as y:
+        check(len(x["training/history/epoch"]) == int(np.argmin(val)) + 1,
+              "-best_model holds epoch %d, the lowest validation error (%s)" % (len(x["training/history/epoch"]),
+                                                                                  ", ".join("%.4f" % v for v in val)))
+        same = all(np.array_equal(x["params"][k][:], y["params"][k][:]) for k in x["params"])
+        check(same, "the best models of both runs are bit-identical")
     finish()
 
 
