@@ -62,6 +62,13 @@ DatasetInfo Inspect(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(context + ": no such file");
   if (std::filesystem::is_directory(path, ec)) throw Error(context + ": is a directory, not a dataset file");
+  // The project's validation of untrusted dataset files (format, storage, shapes, types, times,
+  // done flags) first; then what the training programs need besides.
+  try {
+    (void)fno::sim::CheckDatasetFile(path);
+  } catch (const std::exception& e) {
+    throw Error(e.what());
+  }
   fno::sim::H5QuietErrors quiet;
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw Error(context + ": not an HDF5 file (no HDF5 signature: the file is corrupt or of another kind)");
@@ -369,6 +376,16 @@ void DatasetReader::ReadCase(Index c, T* static_inputs, T* target) {
   } catch (const std::exception& e) {
     throw Error(context + ": reading /inputs failed (" + e.what() + ")");
   }
+  {
+    fno::sim::DatasetSummary summary;
+    summary.input_fields = info_.input_fields;
+    summary.output_field = info_.output_field;
+    try {
+      fno::sim::CheckInputValues(info_.path, summary, static_cast<hsize_t>(c), box_.data(), static_cast<std::size_t>(pitch[S]));
+    } catch (const std::exception& e) {
+      throw Error(e.what());
+    }
+  }
   for (Index k = 0; k < fields_; ++k)
     for (Index p = 0; p < space_points_; ++p)
       static_inputs[k * space_points_ + p] = static_cast<T>(box_[static_cast<std::size_t>(k * pitch[S] + offset[p])]);
@@ -379,6 +396,15 @@ void DatasetReader::ReadCase(Index c, T* static_inputs, T* target) {
                                   prefixed(box_count, 1, static_cast<hsize_t>(box_times)), box_.data(), false);
   } catch (const std::exception& e) {
     throw Error(context + ": reading /outputs failed (" + e.what() + ")");
+  }
+  {
+    fno::sim::DatasetSummary summary;
+    summary.output_field = info_.output_field;
+    try {
+      fno::sim::CheckOutputValues(info_.path, summary, static_cast<hsize_t>(c), box_.data(), box_.size());
+    } catch (const std::exception& e) {
+      throw Error(e.what());
+    }
   }
   for (Index p = 0; p < space_points_; ++p) {
     T* line = target + p * times_;

@@ -100,7 +100,7 @@ def case_data(r, args):
         g.write(f.read(size // 2))
     with open(os.path.join(r.work, "not_hdf5.h5"), "w") as f:
         f.write("this is not an HDF5 file\n")
-    with h5py.File(os.path.join(r.work, "foreign.h5"), "w") as f:
+    with h5py.File(os.path.join(r.work, "foreign.h5"), "w", libver="latest") as f:  # checksummed format
         f.attrs["schema"] = "someone-elses-data-v3"
         f["inputs"] = np.zeros((2, 3, 4, 4))
     shutil.copy(os.path.join(r.work, "tiny.h5"), os.path.join(r.work, "unknown_field.h5"))
@@ -109,6 +109,9 @@ def case_data(r, args):
     shutil.copy(os.path.join(r.work, "tiny.h5"), os.path.join(r.work, "zero_case.h5"))
     with h5py.File(os.path.join(r.work, "zero_case.h5"), "a") as f:
         f["outputs"][5] = 0.0
+    shutil.copy(os.path.join(r.work, "tiny.h5"), os.path.join(r.work, "bad_values.h5"))
+    with h5py.File(os.path.join(r.work, "bad_values.h5"), "a") as f:
+        f["inputs"][7, 1, 2, 3] = np.nan
     with h5py.File(os.path.join(r.work, "tiny.h5"), "r") as f:
         check(f["outputs"].shape == (12, 9, 16, 16), "tiny dataset shape %s" % (f["outputs"].shape,))
         check(bool(f["done"][:].all()), "every case of the tiny dataset is done")
@@ -295,6 +298,8 @@ def case_errors(r, args):
     expect_error(r, "fno-train", n, ["-data", "good.h5", "-model_out", "x.h5"] + T, r"not a petsc-fno dataset \(schema 'none'")
     expect_error(r, "fno-train", n, ["-data", "unknown_field.h5", "-model_out", "x.h5"] + T,
                  r"input field 'pressure' has no known host field")
+    expect_error(r, "fno-train", n, ["-data", "bad_values.h5", "-model_out", "x.h5"] + T,
+                 r"case 7 input 'porosity' holds nan")
     for preload in ("1", "0"):
         expect_error(r, "fno-train", n, ["-data", "zero_case.h5", "-model_out", "x.h5", "-preload", preload] + T,
                      r"case 5 has no CO2 at any cell and time")
