@@ -315,7 +315,7 @@ inline void require_checksummed_format(const std::string& path, std::uint64_t fi
                 std::to_string(format.superblock_version) +
                 "), whose metadata carry no checksums, so a damaged copy cannot be told from a good one and can "
                 "crash the HDF5 library; petsc-fno reads only checksummed files (convert it with "
-                "'h5repack -L old.h5 new.h5', or write it with h5py's libver='v110')");
+                "'h5repack -L -f FLET old.h5 new.h5', or write it with h5py's libver='v110')");
   if (format.superblock_version > 3)
     throw Error(context + ": superblock version " + std::to_string(format.superblock_version) +
                 " is unknown to this HDF5 (1.10); the file is corrupt or from a newer HDF5");

@@ -28,7 +28,7 @@ import sys
 # One rank without mpiexec: an isolated singleton without the network transports starts in
 # about 0.1 s instead of 0.4 s, which is most of a mutant's cost.
 SINGLETON_ENV = dict(OMPI_MCA_ess_singleton_isolated="1", OMPI_MCA_btl="self", OMPI_MCA_pml="ob1",
-                     OMPI_MCA_osc="^ucx", OMPI_MCA_mtl="^ofi")
+                     OMPI_MCA_osc="^ucx", OMPI_MCA_mtl="^ofi", OMPI_MCA_sharedfp="^sm")
 SANITIZER_ENV = dict(ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:allocator_may_return_null=0",
                      UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
 ERROR_LINE = re.compile(r"^\[(\d+)\] fno-file-check error: (.*)$")
