@@ -43,6 +43,8 @@ std::vector<V> ReadVector(hid_t parent, const char* name, hid_t memory_type) {
   dataset.Check(std::string("open ") + name);
   const auto dims = fno::sim::DatasetDims(dataset.get());
   if (dims.size() != 1) throw std::runtime_error(std::string(name) + " is not one-dimensional");
+  // An untrusted file: bound what it makes us allocate (splits and histories are far smaller).
+  if (dims[0] > (hsize_t{1} << 26)) throw std::runtime_error(std::string(name) + " is implausibly long");
   std::vector<V> values(dims[0]);
   if (!values.empty())
     fno::sim::H5Require(H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
@@ -135,7 +137,9 @@ TrainingRecord ReadRecord(const std::string& path) {
       H5Id sampling = fno::sim::H5Attribute(H5Aopen(group.get(), "sampling", H5P_DEFAULT));
       sampling.Check("open attribute sampling");
       H5Id space = fno::sim::H5Space(H5Aget_space(sampling.get()));
-      r.sampling.resize(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())));
+      const hssize_t points = H5Sget_simple_extent_npoints(space.get());
+      if (points < 1 || points > 4) throw std::runtime_error("attribute sampling holds " + std::to_string(points) + " values");
+      r.sampling.resize(static_cast<std::size_t>(points));
       fno::sim::H5Require(H5Aread(sampling.get(), H5T_NATIVE_INT64, r.sampling.data()), "read attribute sampling");
     }
     {
