@@ -20,10 +20,9 @@ import json
 import os
 import random
 import re
-import shutil
-import struct
 import subprocess
 import sys
+import threading
 
 # One rank without mpiexec: an isolated singleton without the network transports starts in
 # about 0.1 s instead of 0.4 s, which is most of a mutant's cost.
@@ -36,17 +35,29 @@ DEFECT_TEXT = re.compile(r"AddressSanitizer|runtime error:|LeakSanitizer|unexpec
                          r"beyond what any file may justify|terminate called")
 
 
+# Open MPI itself failing to start (a session directory raced away under load) says nothing
+# about the file: such a run is repeated, up to three times.
+MPI_START_FAILURE = re.compile(r"orte_init failed|ompi_rte_init failed|MPI_INIT has failed|orte_session_dir failed")
+mpi_start_retries = 0
+
+
 def run(command, timeout, extra_env=None):
+    global mpi_start_retries
     env = dict(os.environ)
     env.update(SANITIZER_ENV)
     env.update(extra_env or {})
-    try:
-        p = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout, env=env)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
-        return None, out, err
+    for attempt in range(3):
+        try:
+            p = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout, env=env)
+            result = (p.returncode, p.stdout, p.stderr)
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+            err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+            return None, out, err
+        if result[0] == 0 or "fno-file-check" in result[2] or not MPI_START_FAILURE.search(result[1] + result[2]):
+            return result
+        mpi_start_retries += 1
+    return result
 
 
 def classify(rc, out, err, ranks):
@@ -155,7 +166,10 @@ def mutate_all(checker, workdir, seed, count, bases):
             mutants.append(mutant)
 
         def check(mutant):
-            return mutant, classify(*run([checker, kind, mutant], 30, SINGLETON_ENV), 1)
+            session = os.path.join(workdir, f"ompi-{threading.get_ident()}")
+            os.makedirs(session, exist_ok=True)
+            env = dict(SINGLETON_ENV, OMPI_MCA_orte_tmpdir_base=session)
+            return mutant, classify(*run([checker, kind, mutant], 30, env), 1)
 
         counts = {"loaded": 0, "refused": 0, "crashed": 0, "hung": 0, "unclear": 0}
         messages = {}
@@ -170,7 +184,8 @@ def mutate_all(checker, workdir, seed, count, bases):
                 else:
                     ok = False
                     print(f"DEFECT {verdict}: {mutant}\n{message}")
-        print(json.dumps({"test": "mutate", "base": stem, "seed": seed, "mutants": count, **counts}))
+        print(json.dumps({"test": "mutate", "base": stem, "seed": seed, "mutants": count, **counts,
+                          "mpi_start_retries": mpi_start_retries}))
         for key, n in sorted(messages.items(), key=lambda kv: -kv[1])[:8]:
             print(f"    {n:4d} x {key}")
     return ok
