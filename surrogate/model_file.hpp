@@ -12,6 +12,12 @@
 // dataset) are detected identically on every rank and thrown as fno::Error naming the
 // file and what is wrong.
 //
+// Files are written in HDF5's checksummed 1.10 format (compact metadata, fletcher32 on every
+// dataset) and read as untrusted (README, "Files users hand us"): rank 0 refuses files of
+// HDF5's oldest format, checks the configuration (validate_config) and every parameter it
+// implies (present, of its shape, every byte stored in the file, every value finite) before
+// anything is allocated from the file, and only then do the ranks read collectively.
+//
 // Every rank must pass the same config, the same parameter names, global shapes and
 // replicated flags in the same order, and the same optimizer settings; the writer checks
 // this. Only the hyperslabs (and the local data) differ between ranks.
