@@ -76,6 +76,10 @@ const std::vector<OptionSpec>& TrainOptionTable() {
        false},
       {"epochs", "10", "epochs to train in all (a resumed run continues up to this count)", false},
       {"checkpoint_every", "1", "write the checkpoint every N epochs (and always after the last)", false},
+      {"stop_after", "0",
+       "stop this run once N epochs are done in all (checkpoint and model written; -resume continues to -epochs; "
+       "0: run to -epochs)",
+       false},
       {"groups", "1", "data-parallel groups (ranks / groups form each group's spatial partition)", false},
       {"pgrid", "", "process grid of a group over the space axes, e.g. 2,1 (default: MPI_Dims_create)", false},
       {"preload", "1", "1: read every case's block once at the start; 0: read each batch from the file", false},
@@ -167,6 +171,7 @@ TrainSettings ResolveTrainSettings(const OptionValues& given, bool resume, const
     throw Error("-best_model must differ from -model_out and -checkpoint");
   s.epochs = ParseInteger("epochs", value["epochs"], 0);
   s.checkpoint_every = ParseInteger("checkpoint_every", value["checkpoint_every"], 1);
+  s.stop_after = ParseInteger("stop_after", value["stop_after"], 0);
   s.groups = static_cast<int>(ParseInteger("groups", value["groups"], 1));
   if (!value["pgrid"].empty())
     for (Index p : ParseIntegerList("pgrid", value["pgrid"], 1)) s.pgrid.push_back(static_cast<int>(p));

@@ -34,6 +34,7 @@ struct TrainSettings {
   std::string best_model;  // "" = none
   bool resume = false;
   Index epochs = 10;
+  Index stop_after = 0;  // stop this run once this many epochs are done (0: run to epochs)
   Index batch_size = 4;
   double lr = 1e-3;
   OptimizerKind optimizer = OptimizerKind::adam;

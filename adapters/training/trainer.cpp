@@ -510,7 +510,8 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
     row.cpu_seconds = CpuSeconds() - cpu_start;
     history.push_back(row);
     const double checkpoint_start = MPI_Wtime();
-    const bool last = epoch + 1 == s.epochs;
+    const bool stop = s.stop_after > 0 && epoch + 1 >= s.stop_after;  // a time-boxed run ends here
+    const bool last = epoch + 1 == s.epochs || stop;
     // The best model before the checkpoint: a run killed between the two redoes this epoch
     // after -resume and writes the same best model again.
     bool improved = false;
@@ -536,6 +537,12 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
        << Format("%.2f", checkpoint_seconds) << " s)  ETA "
        << Duration(per_epoch * static_cast<double>(s.epochs - epoch - 1)) << (improved ? "  (best so far)" : "");
     say(os.str());
+    if (stop) {
+      if (epoch + 1 < s.epochs)
+        say("fno-train: stopping after epoch " + std::to_string(epoch + 1) + " (-stop_after); -resume continues to epoch " +
+            std::to_string(s.epochs));
+      break;
+    }
   }
   if (run_epochs == 0) {
     // Nothing trained in this run (-epochs 0, or a finished checkpoint): still leave a

@@ -260,6 +260,18 @@ def case_kill_resume(r, args):
                                                                                   ", ".join("%.4f" % v for v in val)))
         same = all(np.array_equal(x["params"][k][:], y["params"][k][:]) for k in x["params"])
         check(same, "the best models of both runs are bit-identical")
+    # A time-boxed run (-stop_after 3) stops with a whole checkpoint and a model of epoch 3;
+    # -resume completes the same run.
+    for f in ("boxed.h5", "boxed.checkpoint.h5", "boxed.history.csv"):
+        if os.path.exists(os.path.join(r.work, f)):
+            os.remove(os.path.join(r.work, f))
+    _, out = r.run("fno-train", 2, options + ["-model_out", "boxed.h5", "-stop_after", "3"])
+    check(re.search(r"stopping after epoch 3 \(-stop_after\)", out) is not None, "-stop_after 3 stopped the run")
+    with h5py.File(os.path.join(r.work, "boxed.h5"), "r") as y:
+        check(len(y["training/history/epoch"]) == 3, "the time-boxed model holds 3 epochs")
+    r.run("fno-train", 2, ["-data", "tiny.h5", "-model_out", "boxed.h5", "-epochs", "6", "-resume"])
+    c = read_history(os.path.join(r.work, "boxed.history.csv"))
+    check([x["train_loss"] for x in a] == [y["train_loss"] for y in c], "-stop_after then -resume: identical history")
     finish()
 
 
