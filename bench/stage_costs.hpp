@@ -4,9 +4,10 @@
 // Bytes: each stage's operands read and results written once, except data handed from
 // one stage to the next inside a fused chunk (it stays in cache and is not counted); an
 // all-to-all counts its data four times (pack, copy in, copy out, unpack). Flops: 2 per
-// real multiply-add, 8 per complex one; GELU as the operations of its float kernels
-// (29 for the value, 50 for value and slope). The model follows the implementation's
-// passes (surrogate/fno_model.cpp), so it changes when they change.
+// real multiply-add, 8 per complex one, as the running implementation does them (the folded
+// time-DFT kernel does about half a dense product's); GELU as the operations of its float
+// kernels (29 for the value, 50 for value and slope). The model follows the passes of the
+// fused form (surrogate/fno_model.cpp), so it changes when they change.
 //
 // The compulsory bytes of a phase are what no fusion can avoid: forward with
 // keep_for_backward reads the input and the spectral weights, writes every saved z_l and
