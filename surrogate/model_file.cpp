@@ -15,51 +15,11 @@
 
 #include "error.hpp"
 #include "hdf5_handles.hpp"
+#include "rank_agreement.hpp"
 
 namespace fno {
 
 namespace {
-
-// ---- agreement across ranks ------------------------------------------------------------
-
-void broadcast_string(MPI_Comm comm, std::string& text, int root) {
-  std::uint64_t length = text.size();
-  FNO_MPI(MPI_Bcast(&length, 1, MPI_UINT64_T, root, comm));
-  text.resize(length);
-  if (length > 0) FNO_MPI(MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, root, comm));
-}
-
-// The error message of the lowest rank whose `local_error` is not empty, on every rank
-// ("" if no rank failed). Collective.
-std::string agreed_error(MPI_Comm comm, const std::string& local_error) {
-  int rank = 0, size = 1;
-  FNO_MPI(MPI_Comm_rank(comm, &rank));
-  FNO_MPI(MPI_Comm_size(comm, &size));
-  int failing = local_error.empty() ? size : rank;
-  FNO_MPI(MPI_Allreduce(MPI_IN_PLACE, &failing, 1, MPI_INT, MPI_MIN, comm));
-  if (failing == size) return {};
-  std::string message = local_error;
-  broadcast_string(comm, message, failing);
-  return message;
-}
-
-// Throws the same fno::Error on every rank if any rank has a local error.
-void agree_on_error(MPI_Comm comm, const std::string& local_error) {
-  const std::string message = agreed_error(comm, local_error);
-  if (!message.empty()) throw Error(message);
-}
-
-// Runs `check` (which may throw fno::Error) and agrees on its outcome across ranks.
-template <class F>
-void checked_on_every_rank(MPI_Comm comm, F&& check) {
-  std::string error;
-  try {
-    check();
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  agree_on_error(comm, error);
-}
 
 // Every rank must describe the same model; compares each rank's description with rank 0's.
 void require_same_on_all_ranks(MPI_Comm comm, const std::string& context, const std::string& description) {
@@ -1182,7 +1142,7 @@ void write_file(const std::string& path, MPI_Comm comm, const FnoConfig& config,
   const std::string context = "model file '" + path + "'";
   int rank = 0;
   FNO_MPI(MPI_Comm_rank(comm, &rank));
-  checked_on_every_rank(comm, [&] {
+  on_every_rank(comm, [&] {
     check_parameter_list(params, context, true);
     if (options.problem) {
       try {
@@ -1211,7 +1171,7 @@ void write_file(const std::string& path, MPI_Comm comm, const FnoConfig& config,
   // Nothing a reader would refuse (README, "Files users hand us"): a valid configuration,
   // every parameter it implies with its global shape, normalizers of its channel counts,
   // finite values.
-  checked_on_every_rank(comm, [&] {
+  on_every_rank(comm, [&] {
     try {
       validate_config(config);
     } catch (const Error& e) {
@@ -1307,7 +1267,7 @@ template <class T>
 TrainingProgress read_file(const std::string& path, MPI_Comm comm, const FnoConfig& expected_config,
                            std::vector<Parameter<T>>& params, Normalizers<T>* normalizers, AdamOptimizer<T>* optimizer) {
   const std::string context = "model file '" + path + "'";
-  checked_on_every_rank(comm, [&] { check_parameter_list(params, context, false); });
+  on_every_rank(comm, [&] { check_parameter_list(params, context, false); });
   require_same_on_all_ranks(comm, context, describe_request<T>(expected_config, params, nullptr, nullptr, nullptr));
   const ModelFileInfo info = inspect_collectively(path, comm, make_request(expected_config, params, optimizer != nullptr));
 

@@ -6,51 +6,21 @@
 #pragma once
 #include <mpi.h>
 
-#include <exception>
 #include <string>
+#include <utility>
 
-#include "error.hpp"
+#include "rank_agreement.hpp"
 
 namespace fno::training {
 
-// The message of the lowest rank whose `local_error` is not empty, on every rank ("" when
-// no rank failed). Collective.
-inline std::string AgreedError(MPI_Comm comm, const std::string& local_error) {
-  int rank = 0, size = 1;
-  FNO_MPI(MPI_Comm_rank(comm, &rank));
-  FNO_MPI(MPI_Comm_size(comm, &size));
-  int failing = local_error.empty() ? size : rank;
-  FNO_MPI(MPI_Allreduce(MPI_IN_PLACE, &failing, 1, MPI_INT, MPI_MIN, comm));
-  if (failing == size) return {};
-  std::string message = local_error;
-  unsigned long long length = message.size();
-  FNO_MPI(MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, failing, comm));
-  message.resize(length);
-  FNO_MPI(MPI_Bcast(message.data(), static_cast<int>(length), MPI_CHAR, failing, comm));
-  return message;
-}
+// The training programs' names for the core's rank agreement (surrogate/rank_agreement.hpp).
+inline std::string AgreedError(MPI_Comm comm, const std::string& local_error) { return agreed_error(comm, local_error); }
 
-// Runs `stage` (which must not call collectives that a failing rank could skip), then
-// throws the same fno::Error on every rank if it failed on any. Collective.
 template <class F>
 void OnEveryRank(MPI_Comm comm, F&& stage) {
-  std::string error;
-  try {
-    stage();
-  } catch (const std::exception& e) {
-    error = e.what();
-    if (error.empty()) error = "unknown error";
-  }
-  const std::string message = AgreedError(comm, error);
-  if (!message.empty()) throw Error(message);
+  on_every_rank(comm, std::forward<F>(stage));
 }
 
-// Broadcasts a string from `root`. Collective.
-inline void BroadcastString(MPI_Comm comm, std::string& text, int root) {
-  unsigned long long length = text.size();
-  FNO_MPI(MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, root, comm));
-  text.resize(length);
-  if (length > 0) FNO_MPI(MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, root, comm));
-}
+inline void BroadcastString(MPI_Comm comm, std::string& text, int root) { broadcast_string(comm, text, root); }
 
 }  // namespace fno::training
