@@ -11,6 +11,7 @@ PKGS=(
   libegl1 libegl-mesa0 libgl1-mesa-dri  # offscreen rendering without a display (share/paraview)
   libfftw3-dev libfftw3-mpi-dev
   libopenblas-dev
+  zlib1g-dev  # fno-eval writes its PNG strip with zlib
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-h5py
 )
