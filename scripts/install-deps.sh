@@ -13,6 +13,7 @@ PKGS=(
   libopenblas-dev
   zlib1g-dev  # fno-eval writes its PNG strip with zlib
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpetsc3.18-dev-examples  # PETSc's own tutorials: the any-host tests record and replay one unmodified
   python3 python3-numpy python3-h5py
 )
 SUDO=""
