@@ -700,6 +700,7 @@ void write_problem(hid_t file, const ProblemDescription& p, const std::string& c
     write_string_attribute(g.get(), "transform", p.inputs[k].transform, context);
     write_double_attribute(g.get(), "scale", p.inputs[k].scale, context);
     write_string_attribute(g.get(), "units", p.inputs[k].units, context);
+    write_string_attribute(g.get(), "kind", p.inputs[k].kind, context);
   }
   h5::Group outputs = create_group(group.get(), "outputs", context);
   for (std::size_t k = 0; k < p.outputs.size(); ++k) {
@@ -737,6 +738,8 @@ ProblemDescription read_problem(hid_t file, const FnoConfig& config, const std::
                         read_string_attribute(g.get(), "transform", context, where),
                         read_double_attribute(g.get(), "scale", context, where),
                         read_string_attribute(g.get(), "units", context, where)});
+    // Files written before initial-state inputs existed have no kind: a static field.
+    if (has_attribute(g.get(), "kind", context)) p.inputs.back().kind = read_string_attribute(g.get(), "kind", context, where);
   }
   for (std::size_t k = 0; k < out_count; ++k) {
     const std::string name = std::to_string(k), where = "/problem/outputs/" + name;
@@ -779,6 +782,7 @@ void pack_problem(Packer& packer, const ProblemDescription& p) {
     packer.text(in.transform);
     pack_double(packer, in.scale);
     packer.text(in.units);
+    packer.text(in.kind);
   }
   packer.integer(static_cast<std::int64_t>(p.outputs.size()));
   for (const auto& out : p.outputs) {
@@ -802,6 +806,7 @@ ProblemDescription unpack_problem(Unpacker& u) {
     in.transform = u.text();
     in.scale = unpack_double(u);
     in.units = u.text();
+    in.kind = u.text();
   }
   p.outputs.resize(static_cast<std::size_t>(u.integer()));
   for (auto& out : p.outputs) {

@@ -28,6 +28,8 @@ void validate_problem(const ProblemDescription& p, const FnoConfig& config) {
                  "' has transform '", in.transform, "' (known: identity, log10)");
     FNO_CHECK_AS("validate_problem", std::isfinite(in.scale) && in.scale != 0, where, ": input '", in.name,
                  "' has scale ", in.scale);
+    FNO_CHECK_AS("validate_problem", in.kind == "field" || in.kind == "initial_state", where, ": input '", in.name,
+                 "' has kind '", in.kind, "' (known: field, initial_state)");
   }
   for (std::size_t k = 0; k < p.outputs.size(); ++k) {
     const ProblemOutput& out = p.outputs[k];

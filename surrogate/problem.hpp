@@ -12,13 +12,16 @@
 namespace fno {
 
 // Input channel k of the model = transform(scale · host field `source`), broadcast along
-// time (static fields).
+// time. kind "field": `source` names a static field the host provides (a Vec composed on
+// its DM, an input file); kind "initial_state": `source` names a component of the host's
+// own state, taken at the start of the run (models of recorded trajectories).
 struct ProblemInput {
   std::string name;                    // the channel's name, e.g. "log10_permeability"
   std::string source;                  // the host field it is computed from, e.g. "permeability"
   std::string transform = "identity";  // "identity" or "log10"
   double scale = 1.0;                  // applied to the host value before the transform
   std::string units;                   // of the host field (informative), e.g. "mD"
+  std::string kind = "field";          // "field" or "initial_state"
 };
 
 // Output channel k of the model predicts host field `name` at every model time.
