@@ -72,6 +72,8 @@ PetscErrorCode PetscFNOInitializePackage(void) {
   PetscCall(PetscLogEventRegister("FNOReadWeights", PETSCFNO_CLASSID, &events.read_weights));
   PetscCall(PetscLogEventRegister("FNOPredict", PETSCFNO_CLASSID, &events.predict));
   PetscCall(PetscLogEventRegister("FNOInputMap", PETSCFNO_CLASSID, &events.input_map));
+  PetscCall(PetscLogEventRegister("FNORecord", PETSCFNO_CLASSID, &events.record));
+  PetscCall(PetscLogEventRegister("FNOPerturb", PETSCFNO_CLASSID, &events.perturb));
   PetscCall(PetscLogEventRegister("FNOOutputMap", PETSCFNO_CLASSID, &events.output_map));
   for (int s = 0; s < fno::profile::stage_count; ++s)
     PetscCall(PetscLogEventRegister(stage_event_name(static_cast<fno::profile::Stage>(s)), PETSCFNO_CLASSID,

@@ -64,6 +64,28 @@ PetscErrorCode CheckFieldVec(PetscFNO fno, Vec v, const char* field, const char*
   PetscFunctionReturn(0);
 }
 
+// The DM component named `name` (DMDASetFieldName; unnamed components are "component_<d>",
+// as record mode names them).
+PetscErrorCode ComponentIndex(PetscFNO fno, const std::string& name, PetscInt* index) {
+  PetscInt dof;
+  std::vector<std::string> names;
+  PetscFunctionBegin;
+  PetscCall(DMDAGetInfo(fno->dm, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, &dof, nullptr, nullptr,
+                        nullptr, nullptr, nullptr));
+  *index = -1;
+  for (PetscInt d = 0; d < dof; ++d) {
+    const char* fname = nullptr;
+    PetscCall(DMDAGetFieldName(fno->dm, d, &fname));
+    names.push_back(fname && fname[0] ? std::string(fname) : "component_" + std::to_string(d));
+    if (names.back() == name) *index = d;
+  }
+  PetscCheck(*index >= 0, PetscObjectComm((PetscObject)fno), PETSC_ERR_ARG_INCOMP,
+             "PetscFNO: model '%s' takes component '%s' of the host's initial state but the host's DMDA components are "
+             "%s",
+             fno->state->model_path.c_str(), name.c_str(), join_names(names).c_str());
+  PetscFunctionReturn(0);
+}
+
 // Finds host field `source` for input channel k: PetscFNOSetInput, a Vec composed on the
 // DM, or the input file. On success *v is a Vec the caller must destroy (referenced or
 // created) and *where says where it came from.
@@ -73,6 +95,23 @@ PetscErrorCode FindInput(PetscFNO fno, const fno::ProblemInput& field, Vec* v, s
   const char* source = field.source.c_str();
   PetscFunctionBegin;
   *v = nullptr;
+  if (field.kind == "initial_state") {
+    // A component of the host's state at the start of the run (PetscFNOSetInitialState;
+    // the TS type passes its solution there before predicting).
+    PetscCheck(st.initial_state, comm, PETSC_ERR_ORDER,
+               "PetscFNO: model '%s' takes component '%s' of the host's initial state as input '%s'; call "
+               "PetscFNOSetInitialState() before PetscFNOPredict()",
+               st.model_path.c_str(), source, field.name.c_str());
+    PetscInt component = -1;
+    PetscCall(ComponentIndex(fno, field.source, &component));
+    DM field_dm;
+    PetscCall(DMDACreateCompatibleDMDA(fno->dm, 1, &field_dm));
+    PetscCall(DMCreateGlobalVector(field_dm, v));
+    PetscCall(DMDestroy(&field_dm));
+    PetscCall(VecStrideGather(st.initial_state, component, *v, INSERT_VALUES));
+    *where = "the host's initial state, component " + std::to_string(component);
+    PetscFunctionReturn(0);
+  }
   auto given = st.inputs.find(field.source);
   if (given != st.inputs.end()) {
     *v = given->second;
@@ -486,6 +525,7 @@ PetscErrorCode PetscFNOInputsChanged(PetscFNO fno, PetscBool* changed) {
   const auto& inputs = st.info.problem->inputs;
   bool same = st.input_file == st.predicted_input_file;
   for (std::size_t k = 0; k < inputs.size() && same; ++k) {
+    if (inputs[k].kind == "initial_state") continue;  // the TS type re-predicts at the start of a run
     // The Vec that PetscFNOPredict() would read now (without reading files again).
     Vec v = nullptr;
     auto given = st.inputs.find(inputs[k].source);
@@ -531,6 +571,8 @@ PetscErrorCode PetscFNOPredict(PetscFNO fno, Vec states[]) {
     PetscCall(CheckFieldVec(fno, v, field.source.c_str(), where.c_str()));
     if (where.rfind("dataset", 0) == 0)
       st.input_stamps[k] = {-1, 0};  // from the input file
+    else if (field.kind == "initial_state")
+      st.input_stamps[k] = {-2, 0};  // read at the start of each run, not tracked
     else
       PetscCall(StampOf(v, &st.input_stamps[k]));
     const PetscScalar* host;
@@ -727,8 +769,9 @@ PetscErrorCode PetscFNOView(PetscFNO fno, PetscViewer viewer) {
   PetscCall(PetscViewerASCIIPrintf(viewer, "inputs (model channel = transform(scale * host field)):\n"));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   for (const auto& in : p.inputs)
-    PetscCall(PetscViewerASCIIPrintf(viewer, "%s = %s(%s * %s [%s])\n", in.name.c_str(), in.transform.c_str(),
-                                     Num(in.scale).c_str(), in.source.c_str(), in.units.c_str()));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%s = %s(%s * %s%s [%s])\n", in.name.c_str(), in.transform.c_str(),
+                                     Num(in.scale).c_str(), in.kind == "initial_state" ? "initial " : "",
+                                     in.source.c_str(), in.units.c_str()));
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "outputs:\n"));
   PetscCall(PetscViewerASCIIPushTab(viewer));

@@ -49,7 +49,7 @@ struct PetscFNOState {
 std::string Num(double value);
 
 struct LogEvents {
-  PetscLogEvent setup = 0, load = 0, build = 0, read_weights = 0, input_map = 0, predict = 0, output_map = 0;
+  PetscLogEvent setup = 0, load = 0, build = 0, read_weights = 0, input_map = 0, predict = 0, output_map = 0, record = 0, perturb = 0;
   PetscLogEvent stage[profile::stage_count] = {};
 };
 extern LogEvents events;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "petscfno_impl.hpp"
+#include "ts_fno_record.hpp"
 
 using fno::plugin::Num;
 
@@ -78,6 +79,10 @@ PetscErrorCode TSStep_FNO(TS ts) {
   // state at the model's first time is the host's initial condition.
   PetscBool changed;
   PetscCall(PetscFNOInputsChanged(fno, &changed));
+  // A model of the initial state predicts anew whenever a run starts at its first time.
+  bool initial_state_model = false;
+  for (const auto& in : fno->state->info.problem->inputs) initial_state_model = initial_state_model || in.kind == "initial_state";
+  if (initial_state_model && PetscAbsReal(ts->ptime - times.front()) <= tol) changed = PETSC_TRUE;
   if (changed) {
     PetscCheck(PetscAbsReal(ts->ptime - times.front()) <= tol, comm, PETSC_ERR_ARG_OUTOFRANGE,
                "TSFNO: model '%s' predicts from its first time t = %s s given the state there; the TS is at t = %s s "
@@ -117,9 +122,20 @@ PetscErrorCode TSInterpolate_FNO(TS ts, PetscReal t, Vec X) {
 
 PetscErrorCode TSSetFromOptions_FNO(TS ts, PetscOptionItems* PetscOptionsObject) {
   auto* fno_ts = static_cast<TS_FNO*>(ts->data);
+  std::string record_scheme;
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, "TS FNO surrogate options (-ts_fno_*, see -help for the list)");
+  PetscCall(fno::plugin::TSFNOSessionSetFromOptions(ts, PetscOptionsObject, &record_scheme));
   PetscOptionsHeadEnd();
+  if (!record_scheme.empty()) {
+    // Record mode: the host's own scheme advances the solution; the session monitor records.
+    // TSSetType() destroys this type's data (fno_ts is gone after it); the new type then
+    // reads its own options, as it would under -ts_type <scheme>, and TSSetFromOptions()
+    // goes on with the adaptivity and the SNES as for that type.
+    PetscCall(TSSetType(ts, record_scheme.c_str()));
+    if (ts->ops->setfromoptions) PetscCall((*ts->ops->setfromoptions)(ts, PetscOptionsObject));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PrefixFromTS(ts, fno_ts->fno));
   PetscCall(PetscFNOSetFromOptions(fno_ts->fno));
   PetscFunctionReturn(0);
@@ -155,6 +171,12 @@ PetscErrorCode TSDestroy_FNO(TS ts) {
    numerical integrator. Options: -ts_fno_model <file.h5>, -ts_fno_input_file <file.h5>,
    -ts_fno_precision single|double, -ts_fno_device cpu|cuda, -ts_fno_threads <n>,
    -ts_fno_output_components <c,...>, -ts_fno_initial_tolerance <tol>, -ts_fno_view.
+   Record mode (the host's own scheme runs; the run is appended to a trajectory dataset):
+   -ts_fno_record <file.h5> -ts_fno_record_ts_type <type> -ts_fno_record_times <t,...> |
+   -ts_fno_record_interval <dt>, -ts_fno_record_inputs, -ts_fno_record_initial_inputs,
+   -ts_fno_record_outputs. Initial-state perturbation (recording and replaying):
+   -ts_fno_perturb <amplitude> -ts_fno_perturb_seed <n> -ts_fno_perturb_correlation <cells>
+   -ts_fno_perturb_components <c,...> -ts_fno_perturb_bounds <lo,hi>.
 M*/
 PETSC_EXTERN PetscErrorCode TSCreate_FNO(TS ts) {
   TS_FNO* fno_ts;
