@@ -20,10 +20,15 @@
 // output_fields (components the model predicts), time_units, host (informative).
 //
 // Every per-case array is chunked one case (and one time) per chunk with a fletcher32
-// checksum, extensible along the case axis; all writes are collective (parallel HDF5 1.10
-// checksums only collective writes). File format: checksummed HDF5 1.10 like every file
-// petsc-fno writes. A recording that is killed leaves its case with done = 0; the next
-// recording reuses the first case that is not done, and readers skip such cases.
+// checksum (a chunk larger than 64 MiB is split further along components and the slowest
+// grid axes), its chunks allocated when the case axis grows (early allocation, so every
+// chunk of every case exists), extensible along the case axis; all writes are collective
+// (parallel HDF5 1.10 checksums only collective writes). File format: checksummed HDF5 1.10
+// like every file petsc-fno writes. A recording that is killed leaves its case with done = 0;
+// the next recording reuses the first case that is not done, and readers skip such cases.
+// The case count is /done's extent: a writer grows the other per-case arrays first and /done
+// last, so a recording killed while growing them leaves longer arrays, which readers accept.
+// One recording at a time per file (HDF5 1.10's MPI-IO driver takes no lock).
 #pragma once
 #include <mpi.h>
 
@@ -56,8 +61,11 @@ struct TrajectoryLayout {
   // are not subsets of components, times not strictly increasing or not finite, grid).
   void validate() const;
   // Empty when `other` can be appended to a dataset of this layout, else a sentence naming
-  // the first difference (grid, components, input fields, initial inputs, outputs, times).
+  // the first difference (grid, boundary, components, input fields, initial inputs,
+  // outputs, times, parameter names), written to follow the dataset's name: "holds cases of
+  // a 65x65 grid with components u,v; this run has a 33x33 grid with components u,v".
   std::string difference(const TrajectoryLayout& other) const;
+  Index points() const;  // grid points (product of grid)
 };
 
 // A rank's block of the grid in DMDA order (x first): start and extent per axis.
@@ -67,8 +75,12 @@ struct GridBlock {
 };
 
 // Appends one case to a dataset (created if `path` does not exist). Collective over comm
-// for every member function; each rank passes its own block. Throws fno::Error (the same
-// on every rank) when the file is not a v2 dataset or its layout differs from `layout`.
+// for every member function; each rank passes its own block (the blocks tile the grid;
+// a block may be empty). Throws fno::Error (the same on every rank) when the file is not a
+// v2 dataset or its layout differs from `layout` (the message names both), when ranks pass
+// different layouts, when a block leaves the grid, when values have the wrong count or are
+// not finite, and from mark_done() when something of the case was not written (the
+// initial state, the inputs if there are input fields, a snapshot, the record).
 class TrajectoryWriter {
  public:
   TrajectoryWriter(MPI_Comm comm, const std::string& path, const TrajectoryLayout& layout, GridBlock block);
@@ -83,6 +95,7 @@ class TrajectoryWriter {
   void write_inputs(std::span<const double> values);
   // values: [component][block points], the state at layout.times[k].
   void write_snapshot(Index k, std::span<const double> values);
+  // parameters: one per layout.parameter_names (the same on every rank; rank 0's are stored).
   void write_record(std::int64_t seed, std::span<const double> parameters);
   // Checks that the initial state, the inputs and every snapshot were written, flushes,
   // sets done = 1 and flushes again.
@@ -94,7 +107,7 @@ class TrajectoryWriter {
   TrajectoryLayout layout_;
   GridBlock block_;
   Index case_ = 0;
-  std::vector<bool> written_;  // initial, inputs, snapshots...
+  std::vector<bool> written_;  // initial, inputs, record, snapshots...
   h5::File file_;
 };
 
@@ -115,11 +128,18 @@ struct TrajectoryInfo {
 // ("dataset '<path>': ...").
 TrajectoryInfo check_trajectory_file(const std::string& path);
 // Whether `path` names an HDF5 file whose root attribute schema is kTrajectorySchema
-// (false for v1 datasets and anything else). Serial.
+// (false for v1 datasets and anything else, never throws). Serial.
 bool is_trajectory_file(const std::string& path);
+// check_trajectory_file() on rank 0 of comm; its result or its error (the same fno::Error)
+// reaches every rank. Collective.
+TrajectoryInfo inspect_trajectory_file(MPI_Comm comm, const std::string& path);
 
 // Reads blocks of done cases of a checked file. Opened collectively over comm (MPI-IO);
-// reads are independent, so any rank may read any case (each rank its own block).
+// reads are independent, so any rank may read any case (each rank its own block). A read
+// is local: it throws fno::Error on the reading rank only ("dataset '<path>': case 3:
+// /outputs at time index 2 (t = 0.5), component 'u' holds a non-finite value (nan) at grid
+// point (4, 7)"), for a case that is not done, a block outside the grid, a failed read
+// (a fletcher32 mismatch) or a value that is not finite; callers agree on it.
 class TrajectoryReader {
  public:
   TrajectoryReader(MPI_Comm comm, const std::string& path, TrajectoryInfo info);
@@ -134,9 +154,12 @@ class TrajectoryReader {
   void close();  // collective
 
  private:
+  void read_block(const h5::Dataset& dataset, const char* name, Index c, std::vector<Index> lead, Index count,
+                  const GridBlock& block, double* out) const;
   TrajectoryInfo info_;
   std::string path_;
   h5::File file_;
+  h5::Dataset initial_, inputs_, outputs_;
 };
 
 }  // namespace fno
