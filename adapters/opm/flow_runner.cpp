@@ -1,0 +1,112 @@
+#include "flow_runner.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace fno::opm {
+
+namespace fs = std::filesystem;
+
+std::string FindFlow(const std::string& requested) {
+  const std::string install =
+      " (install OPM Flow: PETSCFNO_WITH_OPM=1 bash scripts/install-deps.sh, or apt-get install libopm-simulators-bin; "
+      "or name the binary with -flow PATH)";
+  if (requested.find('/') != std::string::npos) {
+    if (::access(requested.c_str(), X_OK) == 0) return requested;
+    throw std::runtime_error("OPM Flow binary '" + requested + "' is not an executable file" + install);
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "";
+  std::size_t begin = 0;
+  while (begin <= dirs.size()) {
+    const std::size_t end = std::min(dirs.find(':', begin), dirs.size());
+    const std::string dir = dirs.substr(begin, end - begin);
+    if (!dir.empty()) {
+      const std::string candidate = (fs::path(dir) / requested).string();
+      if (::access(candidate.c_str(), X_OK) == 0 && fs::is_regular_file(candidate)) return candidate;
+    }
+    begin = end + 1;
+  }
+  throw std::runtime_error("OPM Flow binary '" + requested + "' not found on PATH" + install);
+}
+
+namespace {
+// posix_spawn's file actions and attributes, released on every path.
+struct SpawnSetup {
+  posix_spawn_file_actions_t actions;
+  SpawnSetup() { posix_spawn_file_actions_init(&actions); }
+  ~SpawnSetup() { posix_spawn_file_actions_destroy(&actions); }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
+}  // namespace
+
+FlowRun RunFlow(const std::string& flow, const std::string& deck, const std::string& output_dir, const std::string& log_path,
+                const std::vector<std::string>& extra_args) {
+  FlowRun result;
+  result.log_path = log_path;
+  std::vector<std::string> args = {flow, deck, "--output-dir=" + output_dir, "--tolerance-mb=1e-9", "--threads-per-process=1",
+                                   "--output-mode=none", "--enable-async-ecl-output=false"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // The environment with OMP_NUM_THREADS=1 (one thread per case).
+  std::vector<std::string> env_text;
+  for (char** e = environ; e && *e; ++e)
+    if (std::strncmp(*e, "OMP_NUM_THREADS=", 16) != 0) env_text.emplace_back(*e);
+  env_text.emplace_back("OMP_NUM_THREADS=1");
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  SpawnSetup setup;
+  posix_spawn_file_actions_addopen(&setup.actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&setup.actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, flow.c_str(), &setup.actions, nullptr, argv.data(), envp.data());
+  if (rc != 0) throw std::runtime_error("cannot start OPM Flow '" + flow + "': " + std::strerror(rc));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error(std::string("waiting for OPM Flow failed: ") + std::strerror(errno));
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  return result;
+}
+
+std::string LogTail(const std::string& log_path, int lines) {
+  std::ifstream in(log_path);
+  std::deque<std::string> tail, errors;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    tail.push_back(line);
+    if (static_cast<int>(tail.size()) > lines) tail.pop_front();
+    if (line.find("Error") != std::string::npos) {
+      errors.push_back(line);
+      if (static_cast<int>(errors.size()) > lines) errors.pop_front();
+    }
+  }
+  const auto& chosen = errors.empty() ? tail : errors;
+  std::string text;
+  for (const auto& l : chosen) text += "\n  " + l;
+  return text;
+}
+
+}  // namespace fno::opm
