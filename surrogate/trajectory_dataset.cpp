@@ -27,7 +27,7 @@ constexpr hsize_t kMaxParameters = 4096;
 constexpr std::uint64_t kMaxChunkLookups = std::uint64_t{1} << 22;
 constexpr std::uint64_t kChunkBytes = std::uint64_t{64} << 20;
 
-const char* const kBoundaries[] = {"none", "periodic", "ghosted", "mirror"};
+const char* const kBoundaries[] = {"none", "periodic", "ghosted", "mirror", "twist"};
 
 std::string context_of(const std::string& path) { return "dataset '" + path + "'"; }
 
@@ -486,7 +486,7 @@ void TrajectoryLayout::validate() const {
                " axes for a grid of ", grid.size());
   for (const auto& b : boundary)
     FNO_CHECK_AS("TrajectoryLayout", std::find(std::begin(kBoundaries), std::end(kBoundaries), b) != std::end(kBoundaries),
-                 "boundary '", b, "' is not one of none, periodic, ghosted, mirror");
+                 "boundary '", b, "' is not one of none, periodic, ghosted, mirror, twist");
   FNO_CHECK_AS("TrajectoryLayout", !components.empty(), "no components");
   check_names(components, "component");
   check_names(input_fields, "input field");

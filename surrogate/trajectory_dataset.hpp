@@ -15,7 +15,7 @@
 //   /done        [case] int8                        1 once every array of the case is written
 // [grid...] is the DMDA axes reversed (x fastest), as in v1 and solution.h5. Root
 // attributes (strings are comma-separated lists): schema, grid (int64, cells per DMDA axis,
-// x first), boundary (per DMDA axis: "none", "periodic", "ghosted", "mirror"), components,
+// x first), boundary (per DMDA axis: "none", "periodic", "ghosted", "mirror", "twist"), components,
 // input_fields, initial_inputs (components the model takes from the initial state),
 // output_fields (components the model predicts), time_units, host (informative).
 //

@@ -1,11 +1,11 @@
 // Cases in memory and batches for the model.
 //
-// CaseStore holds this rank's block of some cases: static inputs [fields][local space
-// points] and the target [local space points][times] (model order). Preloaded, it reads
-// every case it will serve once; streaming, it reads the cases of each batch when asked.
-// AssembleBatch builds the model's input [batch][fields][space][time] (static fields
-// broadcast along time, then encoded) and target [batch][space][time]; slots without a case
-// (the tail of an epoch) get finite placeholders whose gradient the caller zeroes.
+// CaseStore holds this rank's block of some cases: static inputs [channels][local space
+// points] and the target [outputs][local space points][times] (model order). Preloaded, it
+// reads every case it will serve once; streaming, it reads the cases of each batch when asked.
+// AssembleBatch builds the model's input [batch][channels][space][time] (static channels
+// broadcast along time, then encoded) and target [batch][outputs][space][time]; slots without
+// a case (the tail of an epoch) get finite placeholders whose gradient the caller zeroes.
 #pragma once
 #include <algorithm>
 #include <span>
@@ -51,7 +51,9 @@ class CaseStore {
   const T* Static(Index c) const { return statics_.data() + at(c) * static_size(); }
   const T* Target(Index c) const { return targets_.data() + at(c) * target_size(); }
   std::size_t static_size() const { return static_cast<std::size_t>(reader_.fields() * reader_.space_points()); }
-  std::size_t target_size() const { return static_cast<std::size_t>(reader_.space_points() * reader_.times()); }
+  std::size_t target_size() const {
+    return static_cast<std::size_t>(reader_.outputs() * reader_.space_points() * reader_.times());
+  }
   Index reads() const { return reads_; }
   const DatasetReader& reader() const { return reader_; }
 
@@ -67,28 +69,29 @@ class CaseStore {
   Index reads_ = 0;
 };
 
-// x [slots][fields][space][time] (encoded), y [slots][space][time]. cases[b] < 0: placeholder.
+// x [slots][channels][space][time] (encoded), y [slots][outputs][space][time]. cases[b] < 0:
+// placeholder.
 template <class T>
 void AssembleBatch(const CaseStore<T>& store, const std::vector<Index>& cases,
                    const UnitGaussianNormalizer<T>& input_normalizer, std::vector<T>& x, std::vector<T>& y) {
   const DatasetReader& r = store.reader();
-  const Index F = r.fields(), P = r.space_points(), nt = r.times();
+  const Index F = r.fields(), K = r.outputs(), P = r.space_points(), nt = r.times();
   const auto slots = static_cast<Index>(cases.size());
   x.resize(static_cast<std::size_t>(slots * F * P * nt));
-  y.resize(static_cast<std::size_t>(slots * P * nt));
+  y.resize(static_cast<std::size_t>(slots * K * P * nt));
   for (Index b = 0; b < slots; ++b) {
     const Index c = cases[static_cast<std::size_t>(b)];
     T* xb = x.data() + b * F * P * nt;
-    T* yb = y.data() + b * P * nt;
+    T* yb = y.data() + b * K * P * nt;
     if (c < 0) {
       std::fill(xb, xb + F * P * nt, T(0));
-      std::fill(yb, yb + P * nt, T(1));
+      std::fill(yb, yb + K * P * nt, T(1));
       continue;
     }
     const T* s = store.Static(c);
     for (Index k = 0; k < F * P; ++k) std::fill(xb + k * nt, xb + (k + 1) * nt, s[k]);
     const T* target = store.Target(c);
-    std::copy(target, target + P * nt, yb);
+    std::copy(target, target + K * P * nt, yb);
   }
   input_normalizer.encode(x, x, slots, P * nt);
 }

@@ -1,5 +1,6 @@
 #include "dataset_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -56,12 +57,39 @@ std::vector<V> ReadWhole(hid_t file, const char* name, hid_t memory_type, const 
   return values;
 }
 
+// Rank 0's inspection of a recorded-trajectory dataset (schema v2), validated by the core.
+DatasetInfo InspectTrajectories(const std::string& path) {
+  const std::string context = "dataset '" + path + "'";
+  const fno::TrajectoryInfo trajectories = fno::check_trajectory_file(path);
+  const fno::TrajectoryLayout& layout = trajectories.layout;
+  if (layout.grid.size() < 2)
+    throw Error(context + ": its grid has " + std::to_string(layout.grid.size()) +
+                " axis; the FNO learns on DMDAs of 2 or 3 axes");
+  DatasetInfo info;
+  info.schema = 2;
+  info.path = path;
+  info.input_fields = layout.input_fields;
+  info.initial_inputs = layout.initial_inputs;
+  info.output_fields = layout.output_fields;
+  info.output_field = layout.output_fields.front();
+  info.time_units = layout.time_units;
+  info.space_dims = static_cast<int>(layout.grid.size());
+  info.grid = layout.grid;
+  info.times = layout.times;
+  info.cases = trajectories.cases;
+  info.done = trajectories.done;
+  info.seeds = trajectories.seeds;
+  info.layout = layout;
+  return info;
+}
+
 // Rank 0's inspection; throws fno::Error with the message every rank will report.
 DatasetInfo Inspect(const std::string& path) {
   const std::string context = "dataset '" + path + "'";
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(context + ": no such file");
   if (std::filesystem::is_directory(path, ec)) throw Error(context + ": is a directory, not a dataset file");
+  if (fno::is_trajectory_file(path)) return InspectTrajectories(path);
   // The project's validation of untrusted dataset files (format, storage, shapes, types, times,
   // done flags) first; then what the training programs need besides.
   try {
@@ -126,11 +154,41 @@ DatasetInfo Inspect(const std::string& path) {
   for (std::size_t k = 0; k < info.times.size(); ++k)
     if (!std::isfinite(info.times[k]) || (k > 0 && !(info.times[k] > info.times[k - 1])))
       throw Error(context + ": /times are not finite and strictly increasing (entry " + std::to_string(k) + ")");
+  info.output_fields = {info.output_field};
   return info;
+}
+
+void PackLayout(Pack& p, const fno::TrajectoryLayout& l) {
+  p.put_vector(l.grid);
+  p.put_strings(l.boundary);
+  p.put_strings(l.components);
+  p.put_strings(l.input_fields);
+  p.put_strings(l.initial_inputs);
+  p.put_strings(l.output_fields);
+  p.put_vector(l.times);
+  p.put_string(l.time_units);
+  p.put_string(l.host);
+  p.put_strings(l.parameter_names);
+}
+
+fno::TrajectoryLayout UnpackLayout(Pack& p) {
+  fno::TrajectoryLayout l;
+  l.grid = p.get_vector<Index>();
+  l.boundary = p.get_strings();
+  l.components = p.get_strings();
+  l.input_fields = p.get_strings();
+  l.initial_inputs = p.get_strings();
+  l.output_fields = p.get_strings();
+  l.times = p.get_vector<double>();
+  l.time_units = p.get_string();
+  l.host = p.get_string();
+  l.parameter_names = p.get_strings();
+  return l;
 }
 
 std::string PackInfo(const DatasetInfo& info) {
   Pack p;
+  p.put<std::int64_t>(info.schema);
   p.put_string(info.path);
   p.put_string(info.geometry);
   p.put_strings(info.input_fields);
@@ -143,12 +201,16 @@ std::string PackInfo(const DatasetInfo& info) {
   p.put<std::int64_t>(info.cases);
   p.put_vector(info.done);
   p.put_vector(info.seeds);
+  p.put_strings(info.initial_inputs);
+  p.put_strings(info.output_fields);
+  PackLayout(p, info.layout);
   return p.bytes();
 }
 
 DatasetInfo UnpackInfo(const std::string& bytes) {
   Pack p(bytes);
   DatasetInfo info;
+  info.schema = static_cast<int>(p.get<std::int64_t>());
   info.path = p.get_string();
   info.geometry = p.get_string();
   info.input_fields = p.get_strings();
@@ -161,6 +223,9 @@ DatasetInfo UnpackInfo(const std::string& bytes) {
   info.cases = p.get<std::int64_t>();
   info.done = p.get_vector<std::int8_t>();
   info.seeds = p.get_vector<std::int64_t>();
+  info.initial_inputs = p.get_strings();
+  info.output_fields = p.get_strings();
+  info.layout = UnpackLayout(p);
   return info;
 }
 
@@ -172,9 +237,21 @@ std::string DatasetInfo::fingerprint() const {
   h = Fnv1a(h, times.data(), times.size() * sizeof(double));
   h = Fnv1a(h, &cases, sizeof cases);
   h = Fnv1a(h, seeds.data(), seeds.size() * sizeof(std::int64_t));
+  if (schema == 2) {  // v1 fingerprints stay what they were (recorded splits refer to them)
+    for (const auto* list : {&layout.components, &layout.input_fields, &layout.initial_inputs, &layout.output_fields}) {
+      const std::string text = Join(*list) + ";";
+      h = Fnv1a(h, text.data(), text.size());
+    }
+  }
   std::ostringstream os;
   os << std::hex << h;
   return os.str();
+}
+
+std::vector<std::string> DatasetInfo::channel_names() const {
+  std::vector<std::string> names = input_fields;
+  names.insert(names.end(), initial_inputs.begin(), initial_inputs.end());
+  return names;
 }
 
 std::vector<Index> DatasetInfo::done_cases() const {
@@ -242,7 +319,60 @@ std::vector<double> Sampling::ModelTimes(const DatasetInfo& info) const {
 
 // ---- the problem description ---------------------------------------------------------------
 
+namespace {
+
+// v2: every name as the host calls it; times in the host's units.
+ProblemDescription TrajectoryProblem(const DatasetInfo& info, const Sampling& sampling) {
+  ProblemDescription problem;
+  for (const std::string& field : info.input_fields) {
+    ProblemInput in;
+    in.name = field;
+    in.source = field;
+    in.kind = "field";
+    in.transform = "identity";
+    in.scale = 1.0;
+    problem.inputs.push_back(in);
+  }
+  for (const std::string& component : info.initial_inputs) {
+    ProblemInput in;
+    in.name = component;
+    in.source = component;
+    in.kind = "initial_state";
+    in.transform = "identity";
+    in.scale = 1.0;
+    problem.inputs.push_back(in);
+  }
+  for (const std::string& component : info.output_fields) {
+    ProblemOutput out;
+    out.name = component;
+    out.initial_value = std::nan("");
+    out.min = std::nan("");
+    out.max = std::nan("");
+    problem.outputs.push_back(out);
+  }
+  problem.times = sampling.ModelTimes(info);
+  std::ostringstream description;
+  description << "history of " << Join(info.output_fields) << " recorded from "
+              << (info.layout.host.empty() ? std::string("a PETSc TS host") : "'" + info.layout.host + "'") << " on a ";
+  for (int a = 0; a < info.space_dims; ++a) description << (a ? "x" : "") << info.grid[a];
+  description << " DMDA";
+  bool subsampled = false;
+  for (Index s : sampling.stride) subsampled = subsampled || s > 1;
+  if (subsampled) description << " (model grid subsampled by " << sampling.ToString() << ")";
+  description << ", " << problem.times.size() << " times from " << problem.times.front() << " to "
+              << problem.times.back() << " (" << info.time_units << "), from ";
+  if (!info.input_fields.empty()) description << "fields " << Join(info.input_fields);
+  if (!info.input_fields.empty() && !info.initial_inputs.empty()) description << " and ";
+  if (!info.initial_inputs.empty()) description << "the initial " << Join(info.initial_inputs);
+  description << " (dataset schema " << fno::kTrajectorySchema << ")";
+  problem.description = description.str();
+  return problem;
+}
+
+}  // namespace
+
 ProblemDescription DatasetProblem(const DatasetInfo& info, const Sampling& sampling) {
+  if (info.schema == 2) return TrajectoryProblem(info, sampling);
   const std::string context = "dataset '" + info.path + "'";
   ProblemDescription problem;
   for (const std::string& field : info.input_fields) {
@@ -313,7 +443,18 @@ DatasetReader::DatasetReader(const DatasetInfo& info, MPI_Comm comm, const Sampl
     space_points_ *= extent_[a];
   }
   times_ = grid[S];
-  fields_ = static_cast<Index>(info_.input_fields.size());
+  fields_ = info_.channels();
+  outputs_count_ = info_.outputs();
+  if (info_.schema == 2) {
+    fno::TrajectoryInfo trajectories;
+    trajectories.layout = info_.layout;
+    trajectories.cases = info_.cases;
+    trajectories.done = info_.done;
+    trajectories.seeds = info_.seeds;
+    trajectories.parameters.assign(static_cast<std::size_t>(info_.cases), {});
+    trajectory_ = std::make_unique<fno::TrajectoryReader>(comm, info_.path, std::move(trajectories));
+    return;
+  }
   std::string error;
   {
     fno::sim::H5QuietErrors quiet;
@@ -331,10 +472,79 @@ DatasetReader::DatasetReader(const DatasetInfo& info, MPI_Comm comm, const Sampl
   if (!message.empty()) throw Error(message);
 }
 
+// v2: the block's bounding box in dataset cells (every s-th cell kept), read through the
+// core's TrajectoryReader: static fields, initial-state components, outputs at the kept times.
+template <class T>
+void DatasetReader::ReadTrajectoryCase(Index c, T* static_inputs, T* target) {
+  const int S = info_.space_dims;
+  const std::vector<Index>& s = sampling_.stride;
+  fno::GridBlock box;
+  std::vector<Index> pitch(static_cast<std::size_t>(S) + 1, 1);  // x fastest, as the file
+  for (int a = 0; a < S; ++a) {
+    box.start.push_back(start_[a] * s[a]);
+    box.extent.push_back((extent_[a] - 1) * s[a] + 1);
+    pitch[a + 1] = pitch[a] * box.extent[a];
+  }
+  const Index box_points = pitch[S];
+  // Box offset of every local space point, in model C order (axis 0 slowest).
+  std::vector<Index> offset(static_cast<std::size_t>(space_points_));
+  {
+    std::vector<Index> idx(S, 0);
+    for (Index p = 0; p < space_points_; ++p) {
+      Index o = 0;
+      for (int a = 0; a < S; ++a) o += idx[a] * s[a] * pitch[a];
+      offset[static_cast<std::size_t>(p)] = o;
+      for (int a = S - 1; a >= 0; --a) {
+        if (++idx[a] < extent_[a]) break;
+        idx[a] = 0;
+      }
+    }
+  }
+  const fno::TrajectoryLayout& layout = info_.layout;
+  auto component_indices = [&](const std::vector<std::string>& names) {
+    std::vector<Index> indices;
+    for (const std::string& n : names)
+      indices.push_back(std::find(layout.components.begin(), layout.components.end(), n) - layout.components.begin());
+    return indices;
+  };
+  const auto F = static_cast<Index>(layout.input_fields.size());
+  const auto I = static_cast<Index>(layout.initial_inputs.size());
+  const Index K = outputs_count_;
+  auto pick = [&](const double* from, T* to) {
+    for (Index p = 0; p < space_points_; ++p) to[p] = static_cast<T>(from[offset[static_cast<std::size_t>(p)]]);
+  };
+  box_.resize(static_cast<std::size_t>(std::max(F, I) * box_points));
+  if (F > 0) {
+    trajectory_->read_inputs(c, box, {box_.data(), static_cast<std::size_t>(F * box_points)});
+    for (Index k = 0; k < F; ++k) pick(box_.data() + k * box_points, static_inputs + k * space_points_);
+  }
+  if (I > 0) {
+    const std::vector<Index> initial = component_indices(layout.initial_inputs);
+    trajectory_->read_initial(c, box, initial, {box_.data(), static_cast<std::size_t>(I * box_points)});
+    for (Index k = 0; k < I; ++k) pick(box_.data() + k * box_points, static_inputs + (F + k) * space_points_);
+  }
+  std::vector<Index> times;
+  for (Index t = 0; t < times_; ++t) times.push_back(t * s[S]);
+  const std::vector<Index> outputs = component_indices(layout.output_fields);
+  box_.resize(static_cast<std::size_t>(times_ * K * box_points));
+  trajectory_->read_outputs(c, box, times, outputs, box_);
+  // box_ [time][output][box] -> target [output][point][time]
+  for (Index k = 0; k < K; ++k)
+    for (Index p = 0; p < space_points_; ++p) {
+      T* line = target + (k * space_points_ + p) * times_;
+      const double* source = box_.data() + k * box_points + offset[static_cast<std::size_t>(p)];
+      for (Index t = 0; t < times_; ++t) line[t] = static_cast<T>(source[t * K * box_points]);
+    }
+}
+
 template <class T>
 void DatasetReader::ReadCase(Index c, T* static_inputs, T* target) {
   FNO_CHECK(c >= 0 && c < info_.cases, "case ", c, " outside the dataset's ", info_.cases, " cases");
   if (space_points_ == 0) return;
+  if (trajectory_) {
+    ReadTrajectoryCase(c, static_inputs, target);
+    return;
+  }
   const int S = info_.space_dims;
   const std::vector<Index>& s = sampling_.stride;
   // Bounding box of the block in dataset cells, file order (slowest space axis first).
@@ -414,6 +624,7 @@ void DatasetReader::ReadCase(Index c, T* static_inputs, T* target) {
 }
 
 void DatasetReader::Close() {
+  if (trajectory_) trajectory_->close();
   inputs_.Reset();
   outputs_.Reset();
   file_.Reset();

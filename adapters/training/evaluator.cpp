@@ -143,8 +143,16 @@ Panel GatherPanel(const Layout& layout, const ProcessGrid& grid, const float* fi
   return panel;
 }
 
+// How the strip draws the output: v1 saturation in [0, 1] with times in days and the plume
+// IoU; v2 the first output over the range of the values shown, times in the host's units.
+struct StripStyle {
+  std::string output = "saturation";
+  bool saturation = true;
+  std::string time_units = "d";
+};
+
 void DrawStrip(const std::string& path, const std::vector<Panel>& panels, const std::vector<double>& times_days,
-               Index nx, Index ny, const std::string& field_name, const std::string& title) {
+               Index nx, Index ny, const std::string& field_name, const std::string& title, const StripStyle& style) {
   const int scale = static_cast<int>(std::max<Index>(1, 192 / std::max(nx, ny)));
   const int pw = static_cast<int>(nx) * scale, ph = static_cast<int>(ny) * scale;
   const int T = static_cast<int>(times_days.size());
@@ -165,8 +173,25 @@ void DrawStrip(const std::string& path, const std::vector<Panel>& panels, const 
       for (std::size_t i = 0; i < p.field.size(); ++i) worst = std::max(worst, std::fabs(p.prediction[k][i] - p.truth[k][i]));
   }
   if (!(hi > lo)) hi = lo + 1;
-  // Error colour range: the largest error shown, at least 0.05, rounded up to 0.05.
-  const double error_range = std::max(0.05, std::ceil(worst / 0.05) * 0.05);
+  // Output colour range: [0, 1] for a saturation, else the values shown.
+  double out_lo = 0, out_hi = 1;
+  if (!style.saturation) {
+    out_lo = INFINITY;
+    out_hi = -INFINITY;
+    for (const Panel& p : panels)
+      for (const auto* rows : {&p.truth, &p.prediction})
+        for (const auto& row : *rows)
+          for (double v : row)
+            if (std::isfinite(v)) {
+              out_lo = std::min(out_lo, v);
+              out_hi = std::max(out_hi, v);
+            }
+    if (!(out_hi > out_lo)) out_hi = out_lo + 1;
+  }
+  // Error colour range: the largest error shown, at least 0.05 (v2: 1% of the output range),
+  // rounded up to that step.
+  const double step = style.saturation ? 0.05 : 0.01 * (out_hi - out_lo);
+  const double error_range = std::max(step, std::ceil(worst / step) * step);
   const ColorMap saturation = ColorMap::Saturation(), sequential = ColorMap::Sequential(), diverging = ColorMap::Diverging();
   auto text_of = [](const char* format, double v) {
     char buffer[64];
@@ -176,7 +201,8 @@ void DrawStrip(const std::string& path, const std::vector<Panel>& panels, const 
   int y = header;
   for (const Panel& p : panels) {
     image.DrawText(margin, y, "case " + std::to_string(p.dataset_case) + "   rel l2 " + text_of("%.3f", p.rel_l2) +
-                                  "   plume iou " + text_of("%.3f", p.iou), 2, {20, 20, 20});
+                                  (style.saturation ? "   plume iou " + text_of("%.3f", p.iou) : std::string()),
+                   2, {20, 20, 20});
     const int top = y + Image::TextHeight(2) + 8;
     const char* rows[] = {"truth", "prediction", "error"};
     for (int row = 0; row < 3; ++row) {
@@ -188,10 +214,12 @@ void DrawStrip(const std::string& path, const std::vector<Panel>& panels, const 
       }
       for (int k = 0; k < T; ++k) {
         const int x = margin + (k + 1) * (pw + gap);
-        image.DrawText(x, ry, std::string(rows[row]) + " t=" + text_of("%.0f", times_days[k]) + " d");
+        image.DrawText(x, ry, std::string(rows[row]) + " t=" +
+                                  (style.saturation ? text_of("%.0f", times_days[k]) + " d"
+                                                    : text_of("%g", times_days[k]) + " " + style.time_units));
         if (row < 2) {
           image.DrawField(x, ry + caption, row == 0 ? p.truth[k] : p.prediction[k], static_cast<int>(nx),
-                          static_cast<int>(ny), scale, 0.0, 1.0, saturation);
+                          static_cast<int>(ny), scale, out_lo, out_hi, style.saturation ? saturation : sequential);
         } else {
           std::vector<double> error(p.field.size());
           for (std::size_t i = 0; i < error.size(); ++i) error[i] = p.prediction[k][i] - p.truth[k][i];
@@ -205,9 +233,13 @@ void DrawStrip(const std::string& path, const std::vector<Panel>& panels, const 
   }
   const int bar = 180;
   image.ColorBar(margin, y, bar, 12, sequential, text_of("%.2f", lo), text_of("%.2f", hi), field_name);
-  image.ColorBar(margin + bar + 40, y, bar, 12, saturation, "0", "1", "saturation");
-  image.ColorBar(margin + 2 * (bar + 40), y, bar, 12, diverging, text_of("-%.2f", error_range),
-                 text_of("+%.2f", error_range), "prediction - truth");
+  if (style.saturation)
+    image.ColorBar(margin + bar + 40, y, bar, 12, saturation, "0", "1", "saturation");
+  else
+    image.ColorBar(margin + bar + 40, y, bar, 12, sequential, text_of("%.3g", out_lo), text_of("%.3g", out_hi),
+                   style.output);
+  image.ColorBar(margin + 2 * (bar + 40), y, bar, 12, diverging, text_of("-%.3g", error_range),
+                 text_of("+%.3g", error_range), "prediction - truth");
   image.WritePng(path);
 }
 
@@ -269,16 +301,24 @@ std::string RunEvaluation(const EvalSettings& s, MPI_Comm world) {
   if (grid != config.grid)
     throw Error("dataset '" + s.data + "' has the grid " + GridText(grid) + " (space..., time; subsample " +
                 sampling.ToString() + ") but model '" + s.model + "' was built for " + GridText(config.grid));
-  if (config.in_channels != static_cast<Index>(info.input_fields.size()) || config.out_channels != 1)
+  const std::vector<std::string> channel_names = info.channel_names();
+  if (config.in_channels != info.channels() || config.out_channels != info.outputs())
     throw Error("model '" + s.model + "' maps " + std::to_string(config.in_channels) + " input channel(s) to " +
                 std::to_string(config.out_channels) + " output(s); dataset '" + s.data + "' has " +
-                std::to_string(info.input_fields.size()) + " input field(s) and one output");
-  if (model_info.problem)
-    for (std::size_t k = 0; k < info.input_fields.size(); ++k)
-      if (model_info.problem->inputs[k].name != info.input_fields[k])
+                std::to_string(info.channels()) + " input channel(s) and " + std::to_string(info.outputs()) +
+                " output(s)");
+  if (model_info.problem) {
+    for (std::size_t k = 0; k < channel_names.size(); ++k)
+      if (model_info.problem->inputs[k].name != channel_names[k])
         throw Error("model '" + s.model + "' expects input " + std::to_string(k) + " '" +
-                    model_info.problem->inputs[k].name + "' but dataset '" + s.data + "' has '" + info.input_fields[k] +
+                    model_info.problem->inputs[k].name + "' but dataset '" + s.data + "' has '" + channel_names[k] +
                     "'");
+    for (std::size_t k = 0; k < info.output_fields.size(); ++k)
+      if (model_info.problem->outputs[k].name != info.output_fields[k])
+        throw Error("model '" + s.model + "' predicts output " + std::to_string(k) + " '" +
+                    model_info.problem->outputs[k].name + "' but dataset '" + s.data + "' has '" +
+                    info.output_fields[k] + "'");
+  }
 
   std::vector<Index> cases;
   if (s.cases == "test" || s.cases == "val" || s.cases == "train") {
@@ -317,17 +357,24 @@ std::string RunEvaluation(const EvalSettings& s, MPI_Comm world) {
   }
   DatasetReader reader(info, world, sampling, block_start, block_extent);
   CaseStore<float> store(reader);
-  const Index P = reader.space_points(), nt = reader.times(), F = reader.fields(), points = P * nt;
+  const Index P = reader.space_points(), nt = reader.times(), F = reader.fields(), K = reader.outputs(), points = P * nt;
   const UnitGaussianNormalizer<float> identity_in(std::vector<float>(static_cast<std::size_t>(F), 0.f),
                                                   std::vector<float>(static_cast<std::size_t>(F), 1.f), 0.0);
   const UnitGaussianNormalizer<float>& in_norm = normalizers.input ? *normalizers.input : identity_in;
-  double lo = -INFINITY, hi = INFINITY;
-  if (model_info.problem) {
-    if (std::isfinite(model_info.problem->outputs[0].min)) lo = model_info.problem->outputs[0].min;
-    if (std::isfinite(model_info.problem->outputs[0].max)) hi = model_info.problem->outputs[0].max;
-  }
+  // Clipping bounds per output (/problem's where finite).
+  std::vector<double> lo(static_cast<std::size_t>(K), -INFINITY), hi(static_cast<std::size_t>(K), INFINITY);
+  if (model_info.problem)
+    for (std::size_t k = 0; k < lo.size(); ++k) {
+      if (std::isfinite(model_info.problem->outputs[k].min)) lo[k] = model_info.problem->outputs[k].min;
+      if (std::isfinite(model_info.problem->outputs[k].max)) hi[k] = model_info.problem->outputs[k].max;
+    }
+  // Plume metrics only for a saturation output (v1 datasets).
+  const auto saturation_at = std::find(info.output_fields.begin(), info.output_fields.end(), "saturation");
+  const bool plume = saturation_at != info.output_fields.end();
+  const Index plume_output = plume ? saturation_at - info.output_fields.begin() : 0;
 
-  // Predictions file (optional): [case][time][grid reversed] at the model's grid.
+  // Predictions file (optional): v1 [case][time][grid reversed], v2 [case][time][output][grid
+  // reversed] at the model's grid.
   const std::string predictions_stage = s.save_predictions + ".tmp";
   fno::sim::H5Id predictions_file, predictions;
   if (!s.save_predictions.empty()) {
@@ -340,6 +387,7 @@ std::string RunEvaluation(const EvalSettings& s, MPI_Comm world) {
       fno::sim::H5QuietErrors quiet;
       predictions_file = fno::sim::CreateParallelFile(world, predictions_stage);
       std::vector<hsize_t> dims_file{static_cast<hsize_t>(cases.size()), static_cast<hsize_t>(nt)};
+      if (info.schema == 2) dims_file.push_back(static_cast<hsize_t>(K));
       for (int a = S - 1; a >= 0; --a) dims_file.push_back(static_cast<hsize_t>(grid[a]));
       {
         // Contiguous, allocated at creation: every rank writes its blocks independently.
@@ -353,7 +401,14 @@ std::string RunEvaluation(const EvalSettings& s, MPI_Comm world) {
       }
       fno::sim::WriteStringAttribute(predictions_file.get(), "model", s.model);
       fno::sim::WriteStringAttribute(predictions_file.get(), "data", s.data);
-      fno::sim::WriteStringAttribute(predictions_file.get(), "layout", "prediction [case][time][grid], grid = DMDA axes reversed; cases: dataset indices");
+      if (info.schema == 2) {
+        std::string outputs;
+        for (const std::string& o : info.output_fields) outputs += (outputs.empty() ? "" : ",") + o;
+        fno::sim::WriteStringAttribute(predictions_file.get(), "layout", "prediction [case][time][output][grid], grid = DMDA axes reversed; cases: dataset indices");
+        fno::sim::WriteStringAttribute(predictions_file.get(), "outputs", outputs);
+      } else {
+        fno::sim::WriteStringAttribute(predictions_file.get(), "layout", "prediction [case][time][grid], grid = DMDA axes reversed; cases: dataset indices");
+      }
       fno::sim::H5Id case_set = fno::sim::CreateDoubleDataset(predictions_file.get(), "cases", {cases.size()});
       std::vector<double> as_double(cases.begin(), cases.end());
       fno::sim::WriteDoubleHyperslab(case_set.get(), {0}, {rank == 0 ? cases.size() : 0}, as_double.data(), true);
@@ -372,8 +427,15 @@ std::string RunEvaluation(const EvalSettings& s, MPI_Comm world) {
   }
   std::vector<Panel> panels;
 
-  std::vector<CaseMetrics> metrics;
-  std::vector<float> x, y, out(static_cast<std::size_t>(B * points)), pred(out.size());
+  std::vector<CaseMetrics> metrics, plume_metrics;
+  std::vector<std::vector<double>> by_output(static_cast<std::size_t>(K));  // rel L2 per output and case
+  std::vector<float> x, y, out(static_cast<std::size_t>(B * K * points)), pred(out.size());
+  std::vector<float> pred_k(static_cast<std::size_t>(B * points)), y_k(pred_k.size());
+  // Output k of every slot: [B][K][points] -> [B][points].
+  auto output_of = [&](const std::vector<float>& from, Index k, std::vector<float>& to) {
+    for (Index j = 0; j < B; ++j)
+      std::copy(from.begin() + (j * K + k) * points, from.begin() + (j * K + k + 1) * points, to.begin() + j * points);
+  };
   double predict_seconds = 0;
   const auto n = static_cast<Index>(cases.size());
   for (Index first = 0; first < n; first += B) {
@@ -391,7 +453,12 @@ std::string RunEvaluation(const EvalSettings& s, MPI_Comm world) {
           normalizers.output->decode(out, pred, B, points);
         else
           pred = out;
-        for (float& v : pred) v = static_cast<float>(std::clamp<double>(v, lo, hi));
+        for (Index j = 0; j < B; ++j)
+          for (Index k = 0; k < K; ++k) {
+            float* v = pred.data() + (j * K + k) * points;
+            const auto b = static_cast<std::size_t>(k);
+            for (Index i = 0; i < points; ++i) v[i] = static_cast<float>(std::clamp<double>(v[i], lo[b], hi[b]));
+          }
       } else if (s.prediction == "truth") {
         pred = y;
       } else {
@@ -401,33 +468,56 @@ std::string RunEvaluation(const EvalSettings& s, MPI_Comm world) {
     }
     FNO_MPI(MPI_Barrier(world));
     predict_seconds += MPI_Wtime() - t0;
-    const std::vector<CaseMetrics> m = ComputeMetrics(pred.data(), y.data(), B, P, nt, kPlumeThreshold, world);
+    // rel L2 over every output of a case; per output; plume metrics of the saturation.
+    const std::vector<CaseMetrics> m = ComputeMetrics(pred.data(), y.data(), B, K * P, nt, kPlumeThreshold, world);
+    std::vector<CaseMetrics> plume_m;
+    for (Index k = 0; k < K; ++k) {
+      const float* pk = pred.data();
+      const float* yk = y.data();
+      if (K > 1) {
+        output_of(pred, k, pred_k);
+        output_of(y, k, y_k);
+        pk = pred_k.data();
+        yk = y_k.data();
+      }
+      const std::vector<CaseMetrics> mk = K > 1 ? ComputeMetrics(pk, yk, B, P, nt, kPlumeThreshold, world) : m;
+      for (Index j = 0; j < B && first + j < n; ++j) by_output[static_cast<std::size_t>(k)].push_back(mk[static_cast<std::size_t>(j)].rel_l2);
+      if (plume && k == plume_output) plume_m = mk;
+    }
     for (Index j = 0; j < B && first + j < n; ++j) {
       metrics.push_back(m[static_cast<std::size_t>(j)]);
+      if (plume) plume_metrics.push_back(plume_m[static_cast<std::size_t>(j)]);
       const Index q = first + j;
       if (q < png_cases) {
+        // The first input channel; truth and prediction of the first output.
         Panel panel = GatherPanel(layout, *process_grid, store.Static(batch[static_cast<std::size_t>(j)]),
-                                  y.data() + j * points, pred.data() + j * points, png_times, world);
+                                  y.data() + j * K * points, pred.data() + j * K * points, png_times, world);
         panel.dataset_case = batch[static_cast<std::size_t>(j)];
         panel.rel_l2 = m[static_cast<std::size_t>(j)].rel_l2;
-        panel.iou = m[static_cast<std::size_t>(j)].iou;
+        panel.iou = plume ? plume_m[static_cast<std::size_t>(j)].iou : std::nan("");
         panels.push_back(std::move(panel));
       }
       if (predictions.valid()) {
-        // Model order [p][t] -> file order [t][space reversed] of this rank's block.
-        std::vector<double> block(static_cast<std::size_t>(points));
+        // Model order [k][p][t] -> file order [t]([k])[space reversed] of this rank's block.
+        std::vector<double> block(static_cast<std::size_t>(K * points));
         std::vector<Index> idx(S, 0);
         for (Index p = 0; p < P; ++p) {
           Index file_index = 0;
           for (int a = S - 1; a >= 0; --a) file_index = file_index * block_extent[a] + idx[a];
-          for (Index t = 0; t < nt; ++t)
-            block[static_cast<std::size_t>(t * P + file_index)] = pred[static_cast<std::size_t>(j * points + p * nt + t)];
+          for (Index k = 0; k < K; ++k)
+            for (Index t = 0; t < nt; ++t)
+              block[static_cast<std::size_t>((t * K + k) * P + file_index)] =
+                  pred[static_cast<std::size_t>((j * K + k) * points + p * nt + t)];
           for (int a = S - 1; a >= 0; --a) {
             if (++idx[a] < block_extent[a]) break;
             idx[a] = 0;
           }
         }
         std::vector<hsize_t> start{static_cast<hsize_t>(q), 0}, count{1, static_cast<hsize_t>(nt)};
+        if (info.schema == 2) {
+          start.push_back(0);
+          count.push_back(static_cast<hsize_t>(K));
+        }
         for (int a = S - 1; a >= 0; --a) {
           start.push_back(static_cast<hsize_t>(block_start[a]));
           count.push_back(static_cast<hsize_t>(block_extent[a]));
@@ -451,8 +541,8 @@ std::string RunEvaluation(const EvalSettings& s, MPI_Comm world) {
   }
 
   std::vector<double> rel, iou, volume;
-  for (const CaseMetrics& m : metrics) {
-    rel.push_back(m.rel_l2);
+  for (const CaseMetrics& m : metrics) rel.push_back(m.rel_l2);
+  for (const CaseMetrics& m : plume_metrics) {
     iou.push_back(m.iou);
     volume.push_back(m.volume_rel_err);
   }
@@ -463,20 +553,33 @@ std::string RunEvaluation(const EvalSettings& s, MPI_Comm world) {
       std::vector<double> days;
       const std::vector<double> times = sampling.ModelTimes(info);
       for (Index t : png_times) days.push_back(times[static_cast<std::size_t>(t)]);
-      const std::string title = "fno-eval " + std::filesystem::path(s.model).filename().string() + " on " +
-                                std::filesystem::path(s.data).filename().string() + ": mean rel l2 " + Fixed(r.mean) +
-                                ", mean plume iou " + Fixed(i.mean);
-      DrawStrip(s.png, panels, days, grid[0], S > 1 ? grid[1] : 1, info.input_fields[0], title);
+      std::string title = "fno-eval " + std::filesystem::path(s.model).filename().string() + " on " +
+                          std::filesystem::path(s.data).filename().string() + ": mean rel l2 " + Fixed(r.mean);
+      if (plume) title += ", mean plume iou " + Fixed(i.mean);
+      StripStyle style;
+      if (!plume || K > 1) {
+        style.saturation = false;
+        style.output = info.output_fields[0];
+        style.time_units = info.time_units;
+        title += " (" + info.output_fields[0] + ")";
+      }
+      DrawStrip(s.png, panels, days, grid[0], S > 1 ? grid[1] : 1, channel_names[0], title, style);
     });
   }
   std::ostringstream json;
   json << "{\"model\": " << Quoted(s.model) << ", \"data\": " << Quoted(s.data) << ", \"cases\": " << n
        << ", \"case_selection\": " << Quoted(s.cases) << ", \"prediction\": " << Quoted(s.prediction)
        << ", \"rel_l2_mean\": " << Number(r.mean) << ", \"rel_l2_median\": " << Number(r.median)
-       << ", \"rel_l2_p95\": " << Number(r.p95) << ", \"plume_iou_mean\": " << Number(i.mean)
-       << ", \"plume_iou_median\": " << Number(i.median) << ", \"plume_volume_rel_err_mean\": " << Number(v.mean)
-       << ", \"plume_volume_cases\": " << v.count << ", \"plume_threshold\": " << Number(kPlumeThreshold)
-       << ", \"ms_per_case\": " << Number(1000.0 * predict_seconds / static_cast<double>(n)) << ", \"batch_size\": " << B
+ << ", \"rel_l2_p95\": " << Number(r.p95) << ", \"rel_l2_by_output\": {";
+  for (Index k = 0; k < K; ++k)
+    json << (k ? ", " : "") << Quoted(info.output_fields[static_cast<std::size_t>(k)]) << ": "
+         << Number(Summarize(by_output[static_cast<std::size_t>(k)]).mean);
+  json << "}";
+  if (plume)
+    json << ", \"plume_iou_mean\": " << Number(i.mean) << ", \"plume_iou_median\": " << Number(i.median)
+         << ", \"plume_volume_rel_err_mean\": " << Number(v.mean) << ", \"plume_volume_cases\": " << v.count
+         << ", \"plume_threshold\": " << Number(kPlumeThreshold);
+  json << ", \"ms_per_case\": " << Number(1000.0 * predict_seconds / static_cast<double>(n)) << ", \"batch_size\": " << B
        << ", \"ranks\": " << size << ", \"grid\": [";
   for (std::size_t a = 0; a < grid.size(); ++a) json << (a ? ", " : "") << grid[a];
   json << "], \"subsample\": " << Quoted(sampling.ToString()) << "}";

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -120,31 +121,32 @@ FnoConfig MakeConfig(const TrainSettings& s, const DatasetInfo& info, const std:
                 std::to_string(s.modes.size()));
   c.layers = s.layers;
   c.proj_width = s.proj_width;
-  c.in_channels = static_cast<Index>(info.input_fields.size());
-  c.out_channels = 1;
+  c.in_channels = info.channels();
+  c.out_channels = info.outputs();
   c.padding = s.padding;
   return c;
 }
 
-// Unit-Gaussian statistics of the training cases: each input field over every training case
+// Unit-Gaussian statistics of the training cases: each input channel over every training case
 // and grid point (the model sees it broadcast along time, which changes neither mean nor
-// standard deviation), the saturation over every case, point and time. Two passes with
-// global double sums over the grid communicator (the formula of UnitGaussianNormalizer::fit).
+// standard deviation), each output (v1: the saturation) over every case, point and time. Two
+// passes with global double sums over the grid communicator (the formula of
+// UnitGaussianNormalizer::fit).
 template <class T>
 Normalizers<T> FitNormalizers(CaseStore<T>& store, const std::vector<Index>& train, bool streaming, MPI_Comm grid,
                               MPI_Comm world) {
   const DatasetReader& r = store.reader();
-  const Index F = r.fields(), P = r.space_points(), nt = r.times();
-  std::vector<double> mean(F + 1, 0.0), deviation(F + 1, 0.0);
+  const Index F = r.fields(), K = r.outputs(), P = r.space_points(), nt = r.times();
+  std::vector<double> mean(F + K, 0.0), deviation(F + K, 0.0);
   for (int pass = 0; pass < 2; ++pass) {
-    std::vector<double> sums(F + 2, 0.0);  // fields..., saturation, local point count
+    std::vector<double> sums(F + K + 1, 0.0);  // channels..., outputs..., local point count
     OnEveryRank(world, [&] {
       for (Index c : train) {
         if (streaming) store.Load({c}, true);
         const T* s = store.Static(c);
         const T* y = store.Target(c);
-        for (Index k = 0; k <= F; ++k) {
-          const T* v = k < F ? s + k * P : y;
+        for (Index k = 0; k < F + K; ++k) {
+          const T* v = k < F ? s + k * P : y + (k - F) * P * nt;
           const Index n = k < F ? P : P * nt;
           double acc = 0;
           for (Index i = 0; i < n; ++i) {
@@ -155,10 +157,10 @@ Normalizers<T> FitNormalizers(CaseStore<T>& store, const std::vector<Index>& tra
         }
       }
     });
-    sums[F + 1] = static_cast<double>(P) * static_cast<double>(train.size());
+    sums[F + K] = static_cast<double>(P) * static_cast<double>(train.size());
     FNO_MPI(MPI_Allreduce(MPI_IN_PLACE, sums.data(), static_cast<int>(sums.size()), MPI_DOUBLE, MPI_SUM, grid));
-    const double count = sums[F + 1];
-    for (Index k = 0; k <= F; ++k) {
+    const double count = sums[F + K];
+    for (Index k = 0; k < F + K; ++k) {
       const double n = k < F ? count : count * static_cast<double>(nt);
       if (pass == 0)
         mean[k] = sums[k] / n;
@@ -171,18 +173,24 @@ Normalizers<T> FitNormalizers(CaseStore<T>& store, const std::vector<Index>& tra
     in_mean[k] = static_cast<T>(mean[k]);
     in_std[k] = static_cast<T>(deviation[k]);
   }
+  std::vector<T> out_mean(K), out_std(K);
+  for (Index k = 0; k < K; ++k) {
+    out_mean[k] = static_cast<T>(mean[F + k]);
+    out_std[k] = static_cast<T>(deviation[F + k]);
+  }
   Normalizers<T> n;
   n.input = UnitGaussianNormalizer<T>(in_mean, in_std);
-  n.output = UnitGaussianNormalizer<T>(std::vector<T>{static_cast<T>(mean[F])}, std::vector<T>{static_cast<T>(deviation[F])});
+  n.output = UnitGaussianNormalizer<T>(out_mean, out_std);
   return n;
 }
 
-// Every case must have some CO2 somewhere (its relative L2 error is undefined otherwise):
-// one pass over `cases`, sums over the grid communicator. Collective over world.
+// Every case must have some CO2 somewhere (v2: some non-zero output; its relative L2 error is
+// undefined otherwise): one pass over `cases`, sums over the grid communicator. Collective
+// over world.
 template <class T>
 void CheckTargets(CaseStore<T>& store, const std::vector<Index>& cases, bool streaming, MPI_Comm grid, MPI_Comm world,
-                  const std::string& path) {
-  const Index n = store.reader().space_points() * store.reader().times();
+                  const std::string& path, int schema) {
+  const Index n = store.reader().outputs() * store.reader().space_points() * store.reader().times();
   std::vector<double> squares(cases.size(), 0.0);
   OnEveryRank(world, [&] {
     for (std::size_t k = 0; k < cases.size(); ++k) {
@@ -196,11 +204,18 @@ void CheckTargets(CaseStore<T>& store, const std::vector<Index>& cases, bool str
   if (!squares.empty())
     FNO_MPI(MPI_Allreduce(MPI_IN_PLACE, squares.data(), static_cast<int>(squares.size()), MPI_DOUBLE, MPI_SUM, grid));
   for (std::size_t k = 0; k < cases.size(); ++k)
-    if (!(squares[k] > 0) || !std::isfinite(squares[k]))
+    if (!(squares[k] > 0) || !std::isfinite(squares[k])) {
+      if (schema == 2)
+        throw Error("dataset '" + path + "': case " + std::to_string(cases[k]) +
+                    (std::isfinite(squares[k]) ? "'s outputs are zero at every point and time (its relative L2 error is "
+                                                 "undefined)"
+                                               : " holds non-finite outputs") +
+                    "; leave it out with -max_cases or record it again");
       throw Error("dataset '" + path + "': case " + std::to_string(cases[k]) +
                   (std::isfinite(squares[k]) ? " has no CO2 at any cell and time (its relative L2 error is undefined)"
                                              : " holds non-finite saturations") +
                   "; leave it out with -max_cases or regenerate it");
+    }
 }
 
 void WriteHistoryCsv(const std::string& path, const std::vector<HistoryRow>& history) {
@@ -299,10 +314,10 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
   // Data: this rank's block of every training and validation case.
   DatasetReader reader(info, world, sampling, block_start, block_extent);
   CaseStore<T> store(reader);
-  const Index P = reader.space_points(), nt = reader.times(), F = reader.fields();
+  const Index P = reader.space_points(), nt = reader.times(), F = reader.fields(), K = reader.outputs();
   std::vector<Index> needed = split.train;
   needed.insert(needed.end(), split.val.begin(), split.val.end());
-  const double bytes_per_case = static_cast<double>((F * P + P * nt) * static_cast<Index>(sizeof(T)));
+  const double bytes_per_case = static_cast<double>((F * P + K * P * nt) * static_cast<Index>(sizeof(T)));
   double preload_seconds = 0;
   if (s.preload) {
     const double t0 = MPI_Wtime();
@@ -310,7 +325,7 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
     OnEveryRank(world, [&] { store.Load(needed, false); });
     preload_seconds = MPI_Wtime() - t0;
   }
-  CheckTargets(store, needed, !s.preload, group_comm.get(), world, s.data);
+  CheckTargets(store, needed, !s.preload, group_comm.get(), world, s.data, info.schema);
 
   // Normalizers, optimizer, schedule, shuffle engine: fresh or from the checkpoint.
   std::vector<Parameter<T>>& params = model.parameters();
@@ -384,13 +399,37 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
        << Format("%.1f", bytes_per_case * static_cast<double>(s.preload ? needed.size() : slots) / 1048576.0)
        << " MB on rank 0";
     if (s.preload) os << ", read in " << Format("%.2f", preload_seconds) << " s";
+    if (info.schema == 2) {
+      // What the dataset (schema v2) says the model maps.
+      os << "\nfno-train: inputs ";
+      std::string list;
+      for (const std::string& f : info.input_fields) list += (list.empty() ? "" : ", ") + f;
+      for (const std::string& c : info.initial_inputs) list += (list.empty() ? "" : ", ") + c + " (initial state)";
+      os << list << " -> outputs ";
+      list.clear();
+      for (const std::string& c : info.output_fields) list += (list.empty() ? "" : ", ") + c;
+      os << list << " at " << problem.times.size() << " times (" << info.time_units << ")";
+    }
     say(os.str());
   }
 
-  // Buffers of one step: [slots][fields][points] input, [slots][points] target/prediction.
+  // Buffers of one step: [slots][channels][points] input, [slots][outputs][points]
+  // target/prediction; the loss is the relative L2 over every output of a case.
   const Index points = P * nt;
-  std::vector<T> x, y, out(static_cast<std::size_t>(slots * points)), pred(out.size()), grad(out.size());
-  RelativeL2Loss<T> loss(FieldBlock{slots, 1, points}, group_comm.get());
+  std::vector<T> x, y, out(static_cast<std::size_t>(slots * K * points)), pred(out.size()), grad(out.size());
+  RelativeL2Loss<T> loss(FieldBlock{slots, K, points}, group_comm.get());
+  // Predictions are clipped to the /problem bounds of each output where finite (v1: [0, 1]).
+  auto clip = [&](std::vector<T>& values) {
+    for (Index k = 0; k < K; ++k) {
+      const ProblemOutput& o = problem.outputs[static_cast<std::size_t>(k)];
+      const T lo = std::isfinite(o.min) ? static_cast<T>(o.min) : -std::numeric_limits<T>::infinity();
+      const T hi = std::isfinite(o.max) ? static_cast<T>(o.max) : std::numeric_limits<T>::infinity();
+      for (Index j = 0; j < slots; ++j) {
+        T* v = values.data() + (j * K + k) * points;
+        for (Index i = 0; i < points; ++i) v[i] = std::clamp(v[i], lo, hi);
+      }
+    }
+  };
   const Index global_batch = s.batch_size;
   // The cases of this group's slots in global batch [first, first + count) of `order`.
   auto slot_cases = [&](const std::vector<Index>& order, Index first, Index count) {
@@ -420,8 +459,9 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
       fetch(mine, data_seconds);
       model.forward(x.data(), out.data(), false);
       out_norm.decode(out, pred, slots, points);
-      for (T& v : pred) v = std::clamp(v, T(0), T(1));
-      const std::vector<CaseMetrics> m = ComputeMetrics(pred.data(), y.data(), slots, P, nt, kPlumeThreshold, group_comm.get());
+      clip(pred);
+      const std::vector<CaseMetrics> m =
+          ComputeMetrics(pred.data(), y.data(), slots, K * P, nt, kPlumeThreshold, group_comm.get());
       for (Index j = 0; j < slots; ++j)
         if (mine[static_cast<std::size_t>(j)] >= 0) sum += m[static_cast<std::size_t>(j)].rel_l2;
     }
@@ -491,7 +531,7 @@ void Train(const TrainSettings& s, const TrainingRecord* record, const ModelFile
       loss.backward(pred, y, static_cast<T>(static_cast<double>(slots) / static_cast<double>(count)), grad);
       for (Index j = 0; j < slots; ++j)
         if (mine[static_cast<std::size_t>(j)] < 0)
-          std::fill(grad.begin() + j * points, grad.begin() + (j + 1) * points, T(0));
+          std::fill(grad.begin() + j * K * points, grad.begin() + (j + 1) * K * points, T(0));
       out_norm.decode_backward(grad, grad, slots, points);
       model.zero_grad();
       model.backward(grad.data(), nullptr);

@@ -3,8 +3,9 @@
 
     training_programs.py CASE --bin DIR --mpiexec MPIEXEC --work DIR
 
-CASE: data (fixture: tiny datasets from fno-gen and broken copies), loss (-ranks N), parallel
-(-ranks N), kill_resume, atomic, errors, epochs0, layout, eval. Every program run has a timeout, so a
+CASE: data (fixture: tiny datasets from fno-gen and broken copies, and a recorded-trajectory
+dataset of schema v2 from fno-test-trajectories), loss (-ranks N), parallel (-ranks N),
+kill_resume, atomic, errors, epochs0, layout, eval, v2 (-ranks N), v2_parallel. Every program run has a timeout, so a
 hang fails the test instead of stalling ctest. Tolerances are stated where they are checked.
 """
 import argparse
@@ -115,6 +116,12 @@ def case_data(r, args):
     with h5py.File(os.path.join(r.work, "tiny.h5"), "r") as f:
         check(f["outputs"].shape == (12, 9, 16, 16), "tiny dataset shape %s" % (f["outputs"].shape,))
         check(bool(f["done"][:].all()), "every case of the tiny dataset is done")
+    # Schema v2: u, v of an exact advection-diffusion on a periodic 16x12 grid, 24 cases.
+    r.run("fno-test-trajectories", 2, ["traj.h5", "24", "11"])
+    with h5py.File(os.path.join(r.work, "traj.h5"), "r") as f:
+        check(f.attrs["schema"] in (b"petsc-fno-dataset-v2", "petsc-fno-dataset-v2"), "traj.h5 has schema v2")
+        check(f["outputs"].shape == (24, 9, 2, 12, 16) and bool(f["done"][:].all()),
+              "traj.h5: 24 done cases of [time][component][y][x] = 9x2x12x16")
     finish()
 
 
@@ -486,6 +493,102 @@ def case_eval(r, args):
     finish()
 
 
+# ---- schema v2: recorded trajectories -------------------------------------------------------
+
+V2 = ["-data", "traj.h5", "-width", "8", "-modes", "4,4,4", "-layers", "2", "-proj_width", "16", "-batch_size", "3",
+      "-split", "4,4", "-lr", "0.01"]
+
+
+def text(value):
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def case_v2(r, args):
+    """fno-train and fno-eval on a v2 dataset with no extra options: the loss falls, /problem
+    lists the initial-state inputs and both outputs, normalizers per channel, fno-eval agrees
+    with validation, v2 keys present and plume keys absent, saved predictions and PNG."""
+    n = args.ranks
+    name = "v2_np%d" % n
+    _, out = r.run("fno-train", n, V2 + ["-model_out", name + ".h5", "-epochs", "8"])
+    check(re.search(r"fno-train: inputs nu, u \(initial state\), v \(initial state\) -> outputs u, v at 9 times \(s\)",
+                    out) is not None, "fno-train names the dataset's inputs and outputs")
+    rows = read_history(os.path.join(r.work, name + ".history.csv"))
+    loss, val = column(rows, "train_loss"), column(rows, "val_rel_l2")
+    check(len(rows) == 8 and loss[-1] < 0.8 * loss[0], "training loss falls by > 20%%: %.4f -> %.4f" % (loss[0], loss[-1]))
+    check(val[-1] < val[0], "validation relative L2 falls: %.4f -> %.4f" % (val[0], val[-1]))
+    with h5py.File(os.path.join(r.work, name + ".h5"), "r") as m, h5py.File(os.path.join(r.work, "traj.h5"), "r") as d:
+        check(int(m.attrs["in_channels"]) == 3 and int(m.attrs["out_channels"]) == 2, "3 input channels, 2 outputs")
+        p = m["problem"]
+        inputs = [(text(p["inputs/%d" % k].attrs["name"]), text(p["inputs/%d" % k].attrs["source"]),
+                   text(p["inputs/%d" % k].attrs["kind"]) if "kind" in p["inputs/%d" % k].attrs else "field")
+                  for k in range(len(p["inputs"]))]
+        check(inputs == [("nu", "nu", "field"), ("u", "u", "initial_state"), ("v", "v", "initial_state")],
+              "/problem inputs: nu (field), u and v (initial state): %s" % inputs)
+        outputs = [text(p["outputs/%d" % k].attrs["name"]) for k in range(len(p["outputs"]))]
+        check(outputs == ["u", "v"], "/problem outputs u, v: %s" % outputs)
+        check(np.array_equal(p.attrs["times"], d["times"][:]), "/problem times = the dataset's times as stored")
+        train_cases = sorted(m["training/split/train"][:])
+        y = d["outputs"][train_cases]  # [case][time][component][y][x]
+        mean = y.transpose(2, 0, 1, 3, 4).reshape(2, -1).mean(axis=1)
+        std = y.transpose(2, 0, 1, 3, 4).reshape(2, -1).std(axis=1)
+        check(np.allclose(m["normalizers/output/mean"][:], mean, rtol=1e-5) and
+              np.allclose(m["normalizers/output/std"][:], std, rtol=1e-5),
+              "output normalizer per output over the training split (1e-5)")
+        x0 = d["initial"][train_cases]
+        imean = np.concatenate([d["inputs"][train_cases].mean(axis=(0, 2, 3)), x0.mean(axis=(0, 2, 3))])
+        check(np.allclose(m["normalizers/input/mean"][:], imean, rtol=1e-5), "input normalizer: nu, then initial u, v")
+    _, out = r.run("fno-eval", n, ["-model", name + ".h5", "-data", "traj.h5", "-cases", "val", "-png", name + ".png",
+                                   "-save_predictions", name + "_pred.h5"])
+    result = json.loads(out.strip().splitlines()[-1])
+    check(abs(result["rel_l2_mean"] - val[-1]) <= 1e-5 * val[-1],
+          "fno-eval -cases val %.7f equals the last validation rel L2 %.7f (1e-5)" % (result["rel_l2_mean"], val[-1]))
+    check(sorted(result["rel_l2_by_output"]) == ["u", "v"] and
+          all(np.isfinite(v) for v in result["rel_l2_by_output"].values()), "rel_l2_by_output has u and v")
+    check(not any(k.startswith("plume") for k in result), "no plume keys without a saturation output")
+    with open(os.path.join(r.work, name + ".png"), "rb") as f:
+        check(f.read(8) == b"\x89PNG\r\n\x1a\n", "PNG strip written")
+    # The metrics from the saved predictions [case][time][output][y][x] (float64 sums).
+    with h5py.File(os.path.join(r.work, name + "_pred.h5"), "r") as pf, h5py.File(os.path.join(r.work, "traj.h5"), "r") as d:
+        x = pf["prediction"][:]
+        cases = pf["cases"][:].astype(int)
+        truth = np.stack([d["outputs"][c] for c in cases])
+    check(x.shape == (4, 9, 2, 12, 16), "saved predictions [case][time][output][y][x] %s" % (x.shape,))
+    rel = np.sqrt(((x - truth) ** 2).reshape(4, -1).sum(1) / (truth ** 2).reshape(4, -1).sum(1))
+    check(abs(rel.mean() - result["rel_l2_mean"]) <= 1e-5 * rel.mean(),
+          "rel_l2_mean %.7f equals numpy's over both outputs %.7f (1e-5)" % (result["rel_l2_mean"], rel.mean()))
+    rel_u = np.sqrt(((x[:, :, 0] - truth[:, :, 0]) ** 2).reshape(4, -1).sum(1) / (truth[:, :, 0] ** 2).reshape(4, -1).sum(1))
+    check(abs(rel_u.mean() - result["rel_l2_by_output"]["u"]) <= 1e-5 * rel_u.mean(),
+          "rel_l2_by_output u %.7f equals numpy's %.7f (1e-5)" % (result["rel_l2_by_output"]["u"], rel_u.mean()))
+    # Known answers: the truth as prediction, saved in file order exactly (float32).
+    _, out = r.run("fno-eval", n, ["-model", name + ".h5", "-data", "traj.h5", "-prediction", "truth",
+                                   "-save_predictions", name + "_truth.h5", "-batch_size", "5"])
+    t = json.loads(out.strip().splitlines()[-1])
+    check(t["rel_l2_mean"] == 0 and t["cases"] == 24 and t["rel_l2_by_output"] == {"u": 0, "v": 0},
+          "truth as prediction: rel L2 0 over 24 cases, per output too")
+    with h5py.File(os.path.join(r.work, name + "_truth.h5"), "r") as pf, h5py.File(os.path.join(r.work, "traj.h5"), "r") as d:
+        same = np.array_equal(pf["prediction"][:], d["outputs"][:].astype(np.float32).astype(np.float64))
+        check(same, "saved truth equals /outputs exactly (float32)")
+    finish()
+
+
+def case_v2_parallel(r, args):
+    """v2: 1 rank, a 2x1 and a 1x2 partition of the grid, and 2 data-parallel groups give the
+    same loss history (1e-5, float)."""
+    histories = {}
+    for label, ranks, extra in (("1x1", 1, []), ("mp2x1", 2, ["-groups", "1", "-pgrid", "2,1"]),
+                                ("mp1x2", 2, ["-groups", "1", "-pgrid", "1,2"]), ("dp2", 2, ["-groups", "2"])):
+        name = "v2_parallel_%s" % label
+        r.run("fno-train", ranks, V2 + ["-model_out", name + ".h5", "-epochs", "4"] + extra)
+        histories[label] = read_history(os.path.join(r.work, name + ".history.csv"))
+    reference = histories["1x1"]
+    for label, rows in histories.items():
+        for key in ("train_loss", "val_rel_l2"):
+            a, b = column(reference, key), column(rows, key)
+            worst = float(np.max(np.abs(a - b) / np.abs(a)))
+            check(worst <= 1e-5, "%s %s equals the 1-rank history: max relative difference %.2e (<= 1e-5)" % (label, key, worst))
+    finish()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("case")
@@ -500,7 +603,8 @@ def main():
             print("the data fixture (training_programs_data) has not run")
             sys.exit(1)
     {"data": case_data, "loss": case_loss, "parallel": case_parallel, "kill_resume": case_kill_resume,
-     "errors": case_errors, "atomic": case_atomic, "layout": case_layout, "epochs0": case_epochs0, "eval": case_eval}[args.case](r, args)
+     "errors": case_errors, "atomic": case_atomic, "layout": case_layout, "epochs0": case_epochs0, "eval": case_eval,
+     "v2": case_v2, "v2_parallel": case_v2_parallel}[args.case](r, args)
 
 
 if __name__ == "__main__":
