@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "petscfno_impl.hpp"
+#include "ts_fno_record.hpp"
 
 PetscClassId PETSCFNO_CLASSID = 0;
 
@@ -81,6 +82,8 @@ PetscErrorCode PetscFNOInitializePackage(void) {
   const fno::profile::Observer observer{stage_begin, stage_end, nullptr};
   fno::profile::set_observer(&observer);
   PetscCall(TSRegister(TSFNO, TSCreate_FNO));
+  PetscCall(TSTrajectoryRegister(TSTRAJECTORYFNORECORD, TSTrajectoryCreate_FNORecord));
+  PetscCall(TSFNORecordRewriteOptions());
   PetscCall(PetscRegisterFinalize(PetscFNOFinalizePackage));
   PetscFunctionReturn(0);
 }

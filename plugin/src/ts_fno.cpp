@@ -128,12 +128,15 @@ PetscErrorCode TSSetFromOptions_FNO(TS ts, PetscOptionItems* PetscOptionsObject)
   PetscCall(fno::plugin::TSFNOSessionSetFromOptions(ts, PetscOptionsObject, &record_scheme));
   PetscOptionsHeadEnd();
   if (!record_scheme.empty()) {
-    // Record mode: the host's own scheme advances the solution; the session monitor records.
+    // Record mode: the host's own scheme advances the solution; the fno_record trajectory records.
     // TSSetType() destroys this type's data (fno_ts is gone after it); the new type then
     // reads its own options, as it would under -ts_type <scheme>, and TSSetFromOptions()
     // goes on with the adaptivity and the SNES as for that type.
+    // (Normally the options were rewritten when the library was registered and this type is
+    // never created for recording; this path serves hosts that registered it afterwards.)
     PetscCall(TSSetType(ts, record_scheme.c_str()));
     if (ts->ops->setfromoptions) PetscCall((*ts->ops->setfromoptions)(ts, PetscOptionsObject));
+    PetscCall(fno::plugin::TSFNOUseRecordTrajectory(ts));
     PetscFunctionReturn(0);
   }
   PetscCall(PrefixFromTS(ts, fno_ts->fno));

@@ -1,6 +1,7 @@
 #include "ts_fno_record.hpp"
 
 #include <petsc/private/tsimpl.h>
+#include <petscviewer.h>
 #include <petscdmda.h>
 #include <petscversion.h>
 
@@ -72,24 +73,6 @@ std::string Join(const std::vector<std::string>& names) {
   std::string s;
   for (const auto& n : names) s += (s.empty() ? "" : ",") + n;
   return s;
-}
-
-PetscErrorCode ReadNames(PetscOptionItems* PetscOptionsObject, const char* option, const char* text, const char* manual,
-                         std::vector<std::string>* names, bool* given) {
-  char* values[kMaxListed];
-  PetscInt n = kMaxListed;
-  PetscBool set = PETSC_FALSE;
-  PetscFunctionBegin;
-  PetscCall(PetscOptionsStringArray(option, text, manual, values, &n, &set));
-  if (given) *given = set == PETSC_TRUE;
-  if (set) {
-    names->clear();
-    for (PetscInt k = 0; k < n; ++k) {
-      if (values[k][0]) names->emplace_back(values[k]);
-      PetscCall(PetscFree(values[k]));
-    }
-  }
-  PetscFunctionReturn(0);
 }
 
 PetscErrorCode ComponentNames(DM dm, PetscInt dof, std::vector<std::string>* names) {
@@ -188,7 +171,7 @@ PetscErrorCode ComposedInputs(Session& s, DM dm, PetscInt global_points, std::ve
 }
 
 // Adds the perturbation to the perturbed components of u (the initial state), then clips.
-PetscErrorCode Perturb(Session& s, DM dm, const std::vector<std::string>& components, Vec u) {
+PetscErrorCode Perturb(Session& s, DM dm, const std::vector<std::string>& components, Vec u, bool locked) {
   PetscFunctionBegin;
   std::vector<PetscInt> perturbed;
   if (s.perturb_components.empty())
@@ -220,7 +203,7 @@ PetscErrorCode Perturb(Session& s, DM dm, const std::vector<std::string>& compon
   PerturbationSpec spec = s.perturb;
   if (spec.amplitude.size() != 1) spec.amplitude.assign(1, 0.0);  // per component below
   PetscScalar* x;
-  PetscCall(VecLockReadPop(u));  // TSMonitor() holds a read lock; this monitor runs first, before the first step
+  if (locked) PetscCall(VecLockReadPop(u));  // TSMonitor() holds a read lock; this monitor runs first, before the first step
   PetscCall(VecGetArray(u, &x));
   const Index points = s.block.points();
   for (std::size_t c = 0; c < count; ++c) {
@@ -238,7 +221,7 @@ PetscErrorCode Perturb(Session& s, DM dm, const std::vector<std::string>& compon
     }
   }
   PetscCall(VecRestoreArray(u, &x));
-  PetscCall(VecLockReadPush(u));
+  if (locked) PetscCall(VecLockReadPush(u));
   PetscCall(PetscLogEventEnd(events.perturb, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -256,7 +239,7 @@ PetscErrorCode WriteSnapshot(Session& s, std::size_t k, Vec u) {
 }
 
 // The first call: perturb, then open the case and write what the start of the run holds.
-PetscErrorCode Begin(TS ts, Session& s, PetscReal t0, Vec u) {
+PetscErrorCode Begin(TS ts, Session& s, PetscReal t0, Vec u, bool locked) {
   DM dm;
   PetscBool is_da;
   MPI_Comm comm = s.comm;
@@ -288,7 +271,7 @@ PetscErrorCode Begin(TS ts, Session& s, PetscReal t0, Vec u) {
     s.block.extent.push_back(extents[a]);
   }
   PetscCall(ComponentNames(dm, dof, &layout.components));
-  if (s.perturb.active()) PetscCall(Perturb(s, dm, layout.components, u));
+  if (s.perturb.active()) PetscCall(Perturb(s, dm, layout.components, u, locked));
   if (!s.recording()) PetscFunctionReturn(0);
 
   // The case's times: the start, then the requested output times.
@@ -362,18 +345,11 @@ PetscErrorCode Begin(TS ts, Session& s, PetscReal t0, Vec u) {
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SessionMonitor(TS ts, PetscInt step, PetscReal t, Vec u, void* ctx) {
-  Session* s;
+// Records every output time up to t (the state u at t; output times inside the last step
+// through the scheme's TSInterpolate), marks the case done after the last one, and fails when
+// the run ended before it.
+PetscErrorCode Advance(TS ts, Session* s, PetscReal t, Vec u) {
   PetscFunctionBegin;
-  PetscCall(PetscContainerGetPointer(static_cast<PetscContainer>(ctx), reinterpret_cast<void**>(&s)));
-  if (s->finished) PetscFunctionReturn(0);
-  if (!s->started) {
-    s->started = true;
-    PetscCall(Begin(ts, *s, t, u));
-    if (!s->recording()) s->finished = true;
-    PetscFunctionReturn(0);
-  }
-  if (step < 0) PetscFunctionReturn(0);  // the interpolated end of TS_EXACTFINALTIME_INTERPOLATE: seen already
   while (s->next < s->times.size() && s->times[s->next] <= t + s->tolerance) {
     const PetscReal want = s->times[s->next];
     if (PetscAbsReal(want - t) <= s->tolerance) {
@@ -401,11 +377,191 @@ PetscErrorCode SessionMonitor(TS ts, PetscInt step, PetscReal t, Vec u, void* ct
     PetscCall(PetscPrintf(s->comm, "petsc-fno: recorded case %" PetscInt64_FMT " in %s (%zu times, t = %g to %g)\n",
                           index, s->path.c_str(), s->times.size(), (double)s->times.front(), (double)s->times.back()));
   } else if (ts->reason != TS_CONVERGED_ITERATING) {
-    // TSSolve()'s last monitor call: the run ended before the last output time.
+    // The step that ended the run: it ended before the last output time.
     SETERRQ(s->comm, PETSC_ERR_NOT_CONVERGED,
             "TSFNO: the run ended at t = %g (%s) before output time %g; the recorded case is not marked done",
             (double)t, TSConvergedReasons[ts->reason], (double)s->times[s->next]);
   }
+  PetscFunctionReturn(0);
+}
+
+// Replay: the perturbation of the initial state, first of the TS's monitors.
+PetscErrorCode PerturbMonitor(TS ts, PetscInt step, PetscReal t, Vec u, void* ctx) {
+  Session* s;
+  PetscFunctionBegin;
+  (void)step;
+  PetscCall(PetscContainerGetPointer(static_cast<PetscContainer>(ctx), reinterpret_cast<void**>(&s)));
+  if (s->started) PetscFunctionReturn(0);
+  s->started = s->finished = true;
+  PetscCall(Begin(ts, *s, t, u, true));
+  PetscFunctionReturn(0);
+}
+
+// ---- reading the options: through the TS's options block (shown by -help) or directly ----
+struct OptionReader {
+  PetscOptionItems* items;  // null: PetscOptionsGet*() with `prefix`
+  const char* prefix;
+
+  PetscErrorCode String(const char* name, const char* text, std::string* value) const {
+    char buffer[PETSC_MAX_PATH_LEN] = "";
+    PetscBool set = PETSC_FALSE;
+    PetscFunctionBegin;
+    if (items) {
+      PetscOptionItems* PetscOptionsObject = items;
+      PetscCall(PetscOptionsString(name, text, "TSFNO", value->c_str(), buffer, sizeof(buffer), &set));
+    } else {
+      PetscCall(PetscOptionsGetString(nullptr, prefix, name, buffer, sizeof(buffer), &set));
+    }
+    if (set) *value = buffer;
+    PetscFunctionReturn(0);
+  }
+  PetscErrorCode Reals(const char* name, const char* text, std::vector<PetscReal>* values) const {
+    std::vector<PetscReal> buffer(kMaxListed);
+    PetscInt n = kMaxListed;
+    PetscBool set = PETSC_FALSE;
+    PetscFunctionBegin;
+    if (items) {
+      PetscOptionItems* PetscOptionsObject = items;
+      PetscCall(PetscOptionsRealArray(name, text, "TSFNO", buffer.data(), &n, &set));
+    } else {
+      PetscCall(PetscOptionsGetRealArray(nullptr, prefix, name, buffer.data(), &n, &set));
+    }
+    if (set) values->assign(buffer.begin(), buffer.begin() + n);
+    PetscFunctionReturn(0);
+  }
+  PetscErrorCode Real(const char* name, const char* text, PetscReal* value) const {
+    PetscFunctionBegin;
+    if (items) {
+      PetscOptionItems* PetscOptionsObject = items;
+      PetscCall(PetscOptionsReal(name, text, "TSFNO", *value, value, nullptr));
+    } else {
+      PetscCall(PetscOptionsGetReal(nullptr, prefix, name, value, nullptr));
+    }
+    PetscFunctionReturn(0);
+  }
+  PetscErrorCode Int(const char* name, const char* text, PetscInt* value) const {
+    PetscFunctionBegin;
+    if (items) {
+      PetscOptionItems* PetscOptionsObject = items;
+      PetscCall(PetscOptionsInt(name, text, "TSFNO", *value, value, nullptr));
+    } else {
+      PetscCall(PetscOptionsGetInt(nullptr, prefix, name, value, nullptr));
+    }
+    PetscFunctionReturn(0);
+  }
+  PetscErrorCode Names(const char* name, const char* text, std::vector<std::string>* names, bool* given) const {
+    std::vector<char*> values(kMaxListed, nullptr);
+    PetscInt n = kMaxListed;
+    PetscBool set = PETSC_FALSE;
+    PetscFunctionBegin;
+    if (items) {
+      PetscOptionItems* PetscOptionsObject = items;
+      PetscCall(PetscOptionsStringArray(name, text, "TSFNO", values.data(), &n, &set));
+    } else {
+      PetscCall(PetscOptionsGetStringArray(nullptr, prefix, name, values.data(), &n, &set));
+    }
+    if (given) *given = set == PETSC_TRUE;
+    if (set) {
+      names->clear();
+      for (PetscInt k = 0; k < n; ++k) {
+        if (values[static_cast<std::size_t>(k)][0]) names->emplace_back(values[static_cast<std::size_t>(k)]);
+        PetscCall(PetscFree(values[static_cast<std::size_t>(k)]));
+      }
+    }
+    PetscFunctionReturn(0);
+  }
+};
+
+PetscErrorCode ReadOptions(Session* s, const OptionReader& r) {
+  PetscFunctionBegin;
+  PetscCall(r.String("-ts_fno_record",
+                     "record this run with the host's own scheme: append it as one case of a trajectory dataset (HDF5)",
+                     &s->path));
+  PetscCall(r.String("-ts_fno_record_ts_type",
+                     "the host's own TS type (e.g. rk, cn, arkimex), which advances the solution while recording",
+                     &s->scheme));
+  PetscCall(r.Reals("-ts_fno_record_times", "output times to record (host time units), after the start",
+                    &s->times_option));
+  PetscCall(r.Real("-ts_fno_record_interval", "record every dt from the start to the max time", &s->interval));
+  PetscCall(r.Names("-ts_fno_record_inputs",
+                    "static fields to record, by the names they are composed on the DM with (default: every one-dof Vec "
+                    "composed on the DM; none: no field)",
+                    &s->inputs_option, &s->inputs_given));
+  if (s->inputs_given && s->inputs_option.size() == 1 && s->inputs_option[0] == "none") s->inputs_option.clear();
+  PetscCall(r.Names("-ts_fno_record_initial_inputs",
+                    "components of the initial state the model takes as input (default: all)", &s->initial_inputs_option,
+                    nullptr));
+  PetscCall(r.Names("-ts_fno_record_outputs", "components the model predicts (default: all)", &s->outputs_option, nullptr));
+  PetscCall(r.Reals("-ts_fno_perturb",
+                    "add a smooth random field of this amplitude (one, or one per perturbed component) to the initial state",
+                    &s->perturb.amplitude));
+  PetscCall(r.Reals("-ts_fno_perturb_bounds", "clip perturbed components to lo,hi (or lo,hi per component)",
+                    &s->perturb.bounds));
+  PetscInt seed = static_cast<PetscInt>(s->perturb.seed);
+  PetscCall(r.Int("-ts_fno_perturb_seed", "seed of the perturbation (stored with a recorded case)", &seed));
+  s->perturb.seed = seed;
+  PetscCall(r.Real("-ts_fno_perturb_correlation", "correlation length of the perturbation, in cells",
+                   &s->perturb.correlation));
+  PetscCall(r.Names("-ts_fno_perturb_components", "components to perturb (default: all)", &s->perturb_components, nullptr));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode CheckRecordOptions(MPI_Comm comm, const Session& s) {
+  PetscFunctionBegin;
+  PetscCheck(!s.scheme.empty(), comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TSFNO: -ts_fno_record needs -ts_fno_record_ts_type <type>: the TS type the host uses without the plugin "
+             "(e.g. rk, cn, arkimex, beuler), which advances the solution while recording");
+  PetscCheck(s.scheme != "fno", comm, PETSC_ERR_ARG_WRONG,
+             "TSFNO: -ts_fno_record_ts_type fno: recording needs the host's own numerical scheme");
+  PetscCheck(s.interval >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "TSFNO: -ts_fno_record_interval must be > 0");
+  PetscFunctionReturn(0);
+}
+
+// ---- the TSTrajectory type "fno_record": called by TSSolve() at the start and after every step
+PetscErrorCode TSTrajectorySetUp_FNORecord(TSTrajectory tj, TS ts) {
+  auto* s = static_cast<Session*>(tj->data);
+  const char* prefix = nullptr;
+  PetscFunctionBegin;
+  PetscCall(TSGetOptionsPrefix(ts, &prefix));
+  s->comm = PetscObjectComm((PetscObject)ts);
+  PetscCall(ReadOptions(s, OptionReader{nullptr, prefix}));
+  PetscCheck(s->recording(), s->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TSFNO: the trajectory type fno_record needs -%sts_fno_record <file.h5>", prefix ? prefix : "");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TSTrajectorySet_FNORecord(TSTrajectory tj, TS ts, PetscInt step, PetscReal t, Vec u) {
+  auto* s = static_cast<Session*>(tj->data);
+  PetscFunctionBegin;
+  (void)step;
+  if (s->finished) PetscFunctionReturn(0);
+  if (!s->started) {  // the start of the run, before the first step and before any monitor
+    s->started = true;
+    PetscCall(Begin(ts, *s, t, u, false));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(Advance(ts, s, t, u));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TSTrajectoryView_FNORecord(TSTrajectory tj, PetscViewer viewer) {
+  auto* s = static_cast<Session*>(tj->data);
+  PetscBool ascii;
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &ascii));
+  if (!ascii) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  petsc-fno recording: %s, %zu of %zu times written%s\n", s->path.c_str(),
+                                   s->started ? s->next : 0, s->times.size(), s->finished ? ", case done" : ""));
+  if (s->perturb.active())
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  initial state perturbed: seed %" PetscInt64_FMT ", correlation %g cells\n",
+                                     static_cast<PetscInt64>(s->perturb.seed), (double)s->perturb.correlation));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TSTrajectoryDestroy_FNORecord(TSTrajectory tj) {
+  PetscFunctionBegin;
+  PetscCall(SessionDestroy(tj->data));
+  tj->data = nullptr;
   PetscFunctionReturn(0);
 }
 
@@ -414,103 +570,108 @@ PetscErrorCode SessionMonitor(TS ts, PetscInt step, PetscReal t, Vec u, void* ct
 PetscErrorCode TSFNOSessionSetFromOptions(TS ts, PetscOptionItems* PetscOptionsObject, std::string* record_scheme) {
   MPI_Comm comm = PetscObjectComm((PetscObject)ts);
   PetscContainer container = nullptr;
-  Session* s = nullptr;
+  const char* prefix = nullptr;
   PetscFunctionBegin;
   record_scheme->clear();
+  PetscCall(TSGetOptionsPrefix(ts, &prefix));
+  auto fresh = std::make_unique<Session>();
+  fresh->comm = comm;
+  PetscCall(ReadOptions(fresh.get(), OptionReader{PetscOptionsObject, prefix}));
+  if (fresh->recording()) {
+    PetscCall(CheckRecordOptions(comm, *fresh));
+    *record_scheme = fresh->scheme;  // the fno_record trajectory reads the options again at set-up
+    PetscFunctionReturn(0);
+  }
+  if (!fresh->perturb.active()) PetscFunctionReturn(0);
   PetscCall(PetscObjectQuery((PetscObject)ts, kSessionName, (PetscObject*)&container));
-  std::unique_ptr<Session> fresh;
-  if (container) {
+  if (container) {  // TSSetFromOptions() again: the registered monitor takes the new options
+    Session* s;
     PetscCall(PetscContainerGetPointer(container, reinterpret_cast<void**>(&s)));
-  } else {
-    fresh = std::make_unique<Session>();
-    s = fresh.get();
-    s->comm = comm;
+    s->perturb = fresh->perturb;
+    s->perturb_components = fresh->perturb_components;
+    PetscFunctionReturn(0);
   }
+  PetscCall(PetscContainerCreate(comm, &container));
+  PetscCall(PetscContainerSetPointer(container, fresh.release()));
+  PetscCall(PetscContainerSetUserDestroy(container, SessionDestroy));
+  PetscCall(PetscObjectCompose((PetscObject)ts, kSessionName, (PetscObject)container));
+  // The monitor holds its own reference; it goes first so every other monitor (and the first
+  // step) sees the perturbed initial state.
+  PetscCall(TSMonitorSet(ts, PerturbMonitor, container, MonitorContextDestroy));
+  const PetscInt last = ts->numbermonitors - 1;
+  auto* monitor = ts->monitor[last];
+  auto* destroy = ts->monitordestroy[last];
+  void* context = ts->monitorcontext[last];
+  for (PetscInt i = last; i > 0; --i) {
+    ts->monitor[i] = ts->monitor[i - 1];
+    ts->monitordestroy[i] = ts->monitordestroy[i - 1];
+    ts->monitorcontext[i] = ts->monitorcontext[i - 1];
+  }
+  ts->monitor[0] = monitor;
+  ts->monitordestroy[0] = destroy;
+  ts->monitorcontext[0] = context;
+  PetscFunctionReturn(0);
+}
 
-  char path[PETSC_MAX_PATH_LEN] = "", scheme[256] = "";
-  PetscBool set = PETSC_FALSE;
-  PetscCall(PetscOptionsString("-ts_fno_record",
-                               "record this run with the host's own scheme: append it as one case of a trajectory "
-                               "dataset (HDF5)",
-                               "TSFNO", s->path.c_str(), path, sizeof(path), &set));
-  if (set) s->path = path;
-  PetscCall(PetscOptionsFList("-ts_fno_record_ts_type", "the host's own TS type, which advances the solution while recording",
-                              "TSSetType", TSList, s->scheme.c_str(), scheme, sizeof(scheme), &set));
-  if (set) s->scheme = scheme;
-  {
-    PetscReal values[kMaxListed];
-    PetscInt n = kMaxListed;
-    PetscCall(PetscOptionsRealArray("-ts_fno_record_times", "output times to record (host time units), after the start",
-                                    "TSFNO", values, &n, &set));
-    if (set) s->times_option.assign(values, values + n);
-  }
-  PetscCall(PetscOptionsReal("-ts_fno_record_interval", "record every dt from the start to the max time", "TSFNO",
-                             s->interval, &s->interval, nullptr));
-  PetscCall(ReadNames(PetscOptionsObject, "-ts_fno_record_inputs",
-                      "static fields to record, by the names they are composed on the DM with (default: every one-dof "
-                      "Vec composed on the DM)",
-                      "TSFNO", &s->inputs_option, &s->inputs_given));
-  if (s->inputs_given && s->inputs_option.size() == 1 && s->inputs_option[0] == "none") s->inputs_option.clear();
-  PetscCall(ReadNames(PetscOptionsObject, "-ts_fno_record_initial_inputs",
-                      "components of the initial state the model takes as input (default: all)", "TSFNO",
-                      &s->initial_inputs_option, nullptr));
-  PetscCall(ReadNames(PetscOptionsObject, "-ts_fno_record_outputs", "components the model predicts (default: all)",
-                      "TSFNO", &s->outputs_option, nullptr));
-  {
-    PetscReal values[64];
-    PetscInt n = 64;
-    PetscCall(PetscOptionsRealArray("-ts_fno_perturb",
-                                    "add a smooth random field of this amplitude (one, or one per perturbed component) "
-                                    "to the initial state",
-                                    "TSFNO", values, &n, &set));
-    if (set) s->perturb.amplitude.assign(values, values + n);
-    n = 64;
-    PetscCall(PetscOptionsRealArray("-ts_fno_perturb_bounds", "clip perturbed components to lo,hi (or lo,hi per component)",
-                                    "TSFNO", values, &n, &set));
-    if (set) s->perturb.bounds.assign(values, values + n);
-  }
-  PetscInt64 seed = s->perturb.seed;
-  {
-    PetscInt seed_option = static_cast<PetscInt>(seed);
-    PetscCall(PetscOptionsInt("-ts_fno_perturb_seed", "seed of the perturbation (stored with a recorded case)", "TSFNO",
-                              seed_option, &seed_option, nullptr));
-    s->perturb.seed = seed_option;
-  }
-  PetscCall(PetscOptionsReal("-ts_fno_perturb_correlation", "correlation length of the perturbation, in cells", "TSFNO",
-                             s->perturb.correlation, &s->perturb.correlation, nullptr));
-  PetscCall(ReadNames(PetscOptionsObject, "-ts_fno_perturb_components", "components to perturb (default: all)", "TSFNO",
-                      &s->perturb_components, nullptr));
+PetscErrorCode TSFNOUseRecordTrajectory(TS ts) {
+  PetscFunctionBegin;
+  PetscCall(TSSetSaveTrajectory(ts));
+  PetscCall(TSTrajectorySetType(ts->trajectory, ts, TSTRAJECTORYFNORECORD));
+  PetscFunctionReturn(0);
+}
 
-  if (s->recording()) {
-    PetscCheck(!s->scheme.empty(), comm, PETSC_ERR_ARG_WRONGSTATE,
-               "TSFNO: -ts_fno_record needs -ts_fno_record_ts_type <type>: the TS type the host uses without the "
-               "plugin (e.g. rk, arkimex, beuler), which advances the solution while recording");
-    PetscCheck(s->scheme != "fno", comm, PETSC_ERR_ARG_WRONG,
-               "TSFNO: -ts_fno_record_ts_type fno: recording needs the host's own numerical scheme");
-    PetscCheck(s->interval >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "TSFNO: -ts_fno_record_interval must be > 0");
-    *record_scheme = s->scheme;
-  }
-  if (fresh && (s->recording() || s->perturb.active())) {
-    PetscCall(PetscContainerCreate(comm, &container));
-    PetscCall(PetscContainerSetPointer(container, fresh.release()));
-    PetscCall(PetscContainerSetUserDestroy(container, SessionDestroy));
-    PetscCall(PetscObjectCompose((PetscObject)ts, kSessionName, (PetscObject)container));
-    // The monitor holds its own reference; it goes first so every other monitor (and the
-    // first step) sees the perturbed initial state.
-    PetscCall(TSMonitorSet(ts, SessionMonitor, container, MonitorContextDestroy));
-    const PetscInt last = ts->numbermonitors - 1;
-    auto* monitor = ts->monitor[last];
-    auto* destroy = ts->monitordestroy[last];
-    void* context = ts->monitorcontext[last];
-    for (PetscInt i = last; i > 0; --i) {
-      ts->monitor[i] = ts->monitor[i - 1];
-      ts->monitordestroy[i] = ts->monitordestroy[i - 1];
-      ts->monitorcontext[i] = ts->monitorcontext[i - 1];
+PetscErrorCode TSFNORecordRewriteOptions(void) {
+  char* all = nullptr;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetAll(nullptr, &all));
+  std::vector<std::string> prefixes;
+  {
+    // Every "-<prefix>ts_fno_record" option (not -..._ts_type, -..._times, ...).
+    std::string text = all ? all : "";
+    const std::string key = "ts_fno_record";
+    std::size_t at = 0;
+    while ((at = text.find(key, at)) != std::string::npos) {
+      const std::size_t end = at + key.size();
+      const std::size_t dash = text.rfind('-', at);
+      const bool word_end = end == text.size() || text[end] == ' ';
+      if (word_end && dash != std::string::npos && text.find(' ', dash) >= at) {
+        const std::string prefix = text.substr(dash + 1, at - dash - 1);
+        if (std::find(prefixes.begin(), prefixes.end(), prefix) == prefixes.end()) prefixes.push_back(prefix);
+      }
+      at = end;
     }
-    ts->monitor[0] = monitor;
-    ts->monitordestroy[0] = destroy;
-    ts->monitorcontext[0] = context;
   }
+  PetscCall(PetscFree(all));
+  for (const std::string& prefix : prefixes) {
+    char scheme[256] = "", type[256] = "";
+    PetscBool has_scheme = PETSC_FALSE, has_type = PETSC_FALSE;
+    const char* p = prefix.empty() ? nullptr : prefix.c_str();
+    PetscCall(PetscOptionsGetString(nullptr, p, "-ts_fno_record_ts_type", scheme, sizeof(scheme), &has_scheme));
+    PetscCall(PetscOptionsGetString(nullptr, p, "-ts_type", type, sizeof(type), &has_type));
+    // Without a scheme the TS type fno stops with the message saying what is missing.
+    if (!has_scheme || !scheme[0] || std::string(scheme) == "fno") continue;
+    if (has_type && std::string(type) == "fno") {
+      // The host's TS keeps its own type and every setting its code made on it: TSSetFromOptions()
+      // sees -ts_type <scheme>, which it already has.
+      PetscCall(PetscOptionsSetValue(nullptr, ("-" + prefix + "ts_type").c_str(), scheme));
+    }
+    PetscCall(PetscOptionsSetValue(nullptr, ("-" + prefix + "ts_save_trajectory").c_str(), "1"));
+    PetscCall(PetscOptionsSetValue(nullptr, ("-" + prefix + "ts_trajectory_type").c_str(), TSTRAJECTORYFNORECORD));
+    if (!prefix.empty())  // a trajectory reads its options without the TS's prefix
+      PetscCall(PetscOptionsSetValue(nullptr, "-ts_trajectory_type", TSTRAJECTORYFNORECORD));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TSTrajectoryCreate_FNORecord(TSTrajectory tj, TS ts) {
+  PetscFunctionBegin;
+  (void)ts;
+  tj->data = std::make_unique<Session>().release();  // freed by TSTrajectoryDestroy_FNORecord
+  tj->ops->setup = TSTrajectorySetUp_FNORecord;
+  tj->ops->set = TSTrajectorySet_FNORecord;
+  tj->ops->view = TSTrajectoryView_FNORecord;
+  tj->ops->destroy = TSTrajectoryDestroy_FNORecord;
+  tj->solution_only = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 

@@ -17,9 +17,21 @@
 
 namespace fno::plugin {
 
-// Reads the -ts_fno_record* and -ts_fno_perturb* options inside the TS's options block and,
-// when either is active, registers the session monitor (once per TS). *record_scheme is the
-// TS type to switch to for recording, or empty when not recording.
+inline constexpr const char* TSTRAJECTORYFNORECORD = "fno_record";
+
+// Reads the -ts_fno_record* and -ts_fno_perturb* options inside the TS's options block (so
+// -help lists them). Replaying with a perturbation: registers the perturbation monitor (once
+// per TS). Recording: *record_scheme is the TS type to switch back to (empty otherwise).
 PetscErrorCode TSFNOSessionSetFromOptions(TS ts, PetscOptionItems* PetscOptionsObject, std::string* record_scheme);
+// Gives the TS the trajectory "fno_record", which records the run (TSSolve() calls it at the
+// start and after every step).
+PetscErrorCode TSFNOUseRecordTrajectory(TS ts);
+// At package registration (-dll_append): for every TS prefix with -<prefix>ts_fno_record and
+// -<prefix>ts_fno_record_ts_type <scheme>, replaces -<prefix>ts_type fno by the scheme and asks
+// for the fno_record trajectory, so the host's TS never changes type: settings its code made
+// (e.g. TSARKIMEXSetFullyImplicit) stay, and the run is the host's own, step for step.
+PetscErrorCode TSFNORecordRewriteOptions(void);
+// The TSTrajectory type "fno_record" (TSTrajectoryRegister).
+PetscErrorCode TSTrajectoryCreate_FNORecord(TSTrajectory tj, TS ts);
 
 }  // namespace fno::plugin
