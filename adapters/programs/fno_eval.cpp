@@ -14,7 +14,8 @@
 
 static const char help[] =
     "fno-eval: evaluates a model file on dataset cases; prints one JSON object (rel_l2_mean, rel_l2_median,\n"
-    "rel_l2_p95, plume_iou_mean, plume_volume_rel_err_mean, ms_per_case, counts).\n"
+    "rel_l2_p95, rel_l2_by_output, ms_per_case, counts; plume_iou_mean, plume_volume_rel_err_mean when an\n"
+    "output is a saturation).\n"
     "  fno-eval -model MODEL.h5 -data DATA.h5 [-cases all|test|val|train|0,3,7-9] [-png FILE.png]\n\n";
 
 namespace {
@@ -28,7 +29,7 @@ PetscErrorCode RunProgram() {
   PetscBool pgrid_set = PETSC_FALSE;
   PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, "fno-eval options", "FNO");
   PetscCall(PetscOptionsString("-model", "model file (from fno-train or fno-import)", "", model, model, sizeof(model), nullptr));
-  PetscCall(PetscOptionsString("-data", "dataset file (schema petsc-fno-dataset-v1)", "", data, data, sizeof(data), nullptr));
+  PetscCall(PetscOptionsString("-data", "dataset file (schema petsc-fno-dataset-v1 or v2)", "", data, data, sizeof(data), nullptr));
   PetscCall(PetscOptionsString("-cases",
                                "all (finished cases), test|val|train (the model's recorded split of this dataset), "
                                "or a list such as 0,3,7-9",

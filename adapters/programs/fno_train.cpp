@@ -13,7 +13,8 @@
 #include "trainer.hpp"
 
 static const char help[] =
-    "fno-train: trains a space-time FNO surrogate on a dataset written by fno-gen.\n"
+    "fno-train: trains a space-time FNO surrogate on a dataset written by fno-gen (schema v1) or recorded\n"
+    "from a PETSc TS host with -ts_fno_record (schema v2: the dataset names the model's inputs and outputs).\n"
     "  fno-train -data DATA.h5 -model_out MODEL.h5 -epochs E [-resume] [options]\n"
     "Ranks form -groups data-parallel groups; the ranks of a group split the grid (model parallel).\n"
     "-resume continues from the checkpoint with the same losses as an uninterrupted run.\n\n";

@@ -68,7 +68,7 @@ std::vector<Index> ParseIntegerList(const std::string& name, const std::string& 
 
 const std::vector<OptionSpec>& TrainOptionTable() {
   static const std::vector<OptionSpec> table = {
-      {"data", "", "dataset file (schema petsc-fno-dataset-v1, e.g. from fno-gen)", false},
+      {"data", "", "dataset file: schema petsc-fno-dataset-v1 (fno-gen) or v2 (-ts_fno_record of any PETSc TS host)", false},
       {"model_out", "", "model file written at the end (float32, with /problem and /training)", false},
       {"checkpoint", "", "checkpoint file (default: -model_out with .h5 replaced by .checkpoint.h5)", false},
       {"history", "", "CSV of the loss history (default: -model_out with .h5 replaced by .history.csv)", false},
