@@ -64,10 +64,18 @@ FlowRun RunFlow(const std::string& flow, const std::string& deck, const std::str
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  // The environment with OMP_NUM_THREADS=1 (one thread per case).
+  // The environment with OMP_NUM_THREADS=1 (one thread per case), without the MPI job's
+  // launcher variables: flow is an MPI program itself and must start as its own singleton,
+  // not as a member of the job whose rank spawned it (it hangs in MPI_Init otherwise).
   std::vector<std::string> env_text;
-  for (char** e = environ; e && *e; ++e)
-    if (std::strncmp(*e, "OMP_NUM_THREADS=", 16) != 0) env_text.emplace_back(*e);
+  for (char** e = environ; e && *e; ++e) {
+    const std::string entry = *e;
+    auto starts = [&](const char* prefix) { return entry.rfind(prefix, 0) == 0; };
+    if (starts("OMP_NUM_THREADS=")) continue;
+    const bool launcher = starts("PMIX_") || starts("PMI_") || starts("ORTE_") || starts("HYDRA_") ||
+                          (starts("OMPI_") && !starts("OMPI_ALLOW_RUN_AS_ROOT"));
+    if (!launcher) env_text.push_back(entry);
+  }
   env_text.emplace_back("OMP_NUM_THREADS=1");
   std::vector<char*> envp;
   for (auto& e : env_text) envp.push_back(e.data());
