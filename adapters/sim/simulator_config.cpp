@@ -78,7 +78,7 @@ void ValidateSimulatorConfig(const SimulatorConfig& c) {
   ValidateFluidProperties(c.fluid);
   ValidateEarthModelSpec(c.earth);
   ValidateWells(c.wells, c.grid);
-  if (c.earth.model == PermeabilityModel::File && c.permeability_file.empty())
+  if (c.earth.model == PermeabilityModel::File && c.permeability_file.empty() && c.grdecl_file.empty())
     throw std::invalid_argument("permeability model 'file' needs -perm_file FILE");
   if (!(c.vertical_permeability_ratio > 0)) throw std::invalid_argument("-kz_ratio must be positive");
   if (!(c.co2_surface_density > 0)) throw std::invalid_argument("-co2_surface_density must be positive");

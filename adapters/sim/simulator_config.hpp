@@ -38,6 +38,7 @@ struct SimulatorConfig {
   std::string permeability_file;                  // HDF5 file when earth.model == File
   std::string permeability_dataset = "permeability";  // dataset in mD, dims reversed DMDA axes
   std::string porosity_dataset;                   // optional dataset in the same file
+  std::string grdecl_file;  // earth.model == File: PERMX (mD), PORO from this Eclipse include instead
   double vertical_permeability_ratio = 0.1;       // k_z / k_h (Slice and Volume)
   std::vector<Well> wells;
   double co2_surface_density = 1.87;              // kg/m^3, converts surface to reservoir rates

@@ -122,6 +122,10 @@ PetscErrorCode ReadSimulatorConfig(MPI_Comm comm, SimulatorConfig* out) {
   PetscCall(PetscStrncpy(text, "", sizeof(text)));
   PetscCall(PetscOptionsString("-perm_file", "file: HDF5 file with permeability in mD", "", text, text, sizeof(text), &set));
   if (set) c.permeability_file = text;
+  PetscCall(PetscStrncpy(text, "", sizeof(text)));
+  PetscCall(PetscOptionsString("-grdecl", "earth model from an Eclipse include (PERMX mD, PORO; e.g. -export_grdecl's or an OPM deck's)",
+                               "", text, text, sizeof(text), &set));
+  if (set) c.grdecl_file = text, e.model = PermeabilityModel::File;
   PetscCall(PetscStrncpy(text, c.permeability_dataset.c_str(), sizeof(text)));
   PetscCall(PetscOptionsString("-perm_dataset", "file: dataset name ([nz][ny][nx] or [ny][nx])", "", text, text,
                                sizeof(text), nullptr));

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <stdexcept>
 
 #include "earth_model.hpp"
+#include "grdecl_import.hpp"
 #include "two_point_flux.hpp"
 
 namespace fno::sim {
@@ -128,8 +130,52 @@ PetscErrorCode TwoPhaseSimulator::CreateEarthModel() {
   PetscFunctionReturn(0);
 }
 
+// PERMX and PORO of an Eclipse include, cells in OPM's order = the DMDA natural order; PERMZ,
+// when present, must be -kz_ratio times PERMX (fno-sim has one ratio for all cells).
+PetscErrorCode TwoPhaseSimulator::LoadEarthModelFromGrdecl() {
+  PetscFunctionBeginUser;
+  std::map<std::string, std::vector<double>> fields;
+  try {
+    fields = ReadGrdecl(config_.grdecl_file, config_.grid.CellCount());
+  } catch (const std::exception& e) {
+    SETERRQ(comm_, PETSC_ERR_FILE_UNEXPECTED, "%s", e.what());
+  }
+  const std::vector<double>& permx = fields["PERMX"];
+  const std::vector<double>& poro = fields["PORO"];
+  const auto permz = fields.find("PERMZ");
+  if (permz != fields.end() && config_.grid.geometry != Geometry::Map) {
+    PetscCheck(permz->second.size() == permx.size(), comm_, PETSC_ERR_FILE_UNEXPECTED, "GRDECL file '%s': PERMZ and PERMX sizes differ",
+               config_.grdecl_file.c_str());
+    for (std::size_t c = 0; c < permx.size(); ++c) {
+      const double ratio = permz->second[c] / permx[c];
+      PetscCheck(std::abs(ratio - config_.vertical_permeability_ratio) <= 1e-6 * config_.vertical_permeability_ratio, comm_,
+                 PETSC_ERR_ARG_INCOMP,
+                 "GRDECL file '%s': PERMZ/PERMX = %g in cell %zu, but fno-sim uses one ratio everywhere (-kz_ratio %g)",
+                 config_.grdecl_file.c_str(), ratio, c, config_.vertical_permeability_ratio);
+    }
+  }
+  PetscScalar *perm, *phi;
+  PetscCall(VecGetArray(permeability_md_, &perm));
+  PetscCall(VecGetArray(porosity_, &phi));
+  for (PetscInt k = block_.start[2]; k < block_.start[2] + block_.size[2]; ++k)
+    for (PetscInt j = block_.start[1]; j < block_.start[1] + block_.size[1]; ++j)
+      for (PetscInt i = block_.start[0]; i < block_.start[0] + block_.size[0]; ++i) {
+        const std::size_t natural = static_cast<std::size_t>((1LL * k * block_.global[1] + j) * block_.global[0] + i);
+        perm[block_.Owned(i, j, k)] = permx[natural];
+        phi[block_.Owned(i, j, k)] = poro[natural];
+      }
+  PetscCall(VecRestoreArray(permeability_md_, &perm));
+  PetscCall(VecRestoreArray(porosity_, &phi));
+  earth_parameters_ = {{"model", static_cast<double>(static_cast<int>(PermeabilityModel::File))}};
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwoPhaseSimulator::LoadEarthModelFromFile() {
   PetscFunctionBeginUser;
+  if (!config_.grdecl_file.empty()) {
+    PetscCall(LoadEarthModelFromGrdecl());
+    PetscFunctionReturn(0);
+  }
   PetscBool exists = PETSC_FALSE;
   PetscCall(PetscTestFile(config_.permeability_file.c_str(), 'r', &exists));
   PetscCheck(exists, comm_, PETSC_ERR_FILE_OPEN, "permeability file '%s' cannot be read", config_.permeability_file.c_str());

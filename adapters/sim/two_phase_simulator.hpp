@@ -73,6 +73,7 @@ class TwoPhaseSimulator {
   PetscErrorCode CreateGrid();
   PetscErrorCode CreateEarthModel();
   PetscErrorCode LoadEarthModelFromFile();
+  PetscErrorCode LoadEarthModelFromGrdecl();
   PetscErrorCode CheckEarthModel();
   PetscErrorCode CreateSources();
   PetscErrorCode ComposeInputFields();
