@@ -42,6 +42,7 @@ struct GenOptions {
   char flow[PETSC_MAX_PATH_LEN] = "flow";
   PetscBool keep_runs = PETSC_TRUE;
   PetscBool overwrite = PETSC_FALSE;
+  PetscBool adopt_only = PETSC_FALSE;
 };
 
 PetscErrorCode ReadGenOptions(GenOptions* o) {
@@ -58,6 +59,9 @@ PetscErrorCode ReadGenOptions(GenOptions* o) {
   PetscCall(PetscOptionsBool("-keep_runs", "keep flow's output files of finished cases", "", o->keep_runs, &o->keep_runs, nullptr));
   PetscCall(PetscOptionsBool("-overwrite", "start a new file even if -output holds a resumable dataset", "", o->overwrite,
                              &o->overwrite, nullptr));
+  PetscCall(PetscOptionsBool("-adopt_only", "read finished flow runs of -workdir into the dataset and run no flow (e.g. to train "
+                             "on what a stopped generation has made; a later run without it continues)", "", o->adopt_only,
+                             &o->adopt_only, nullptr));
   PetscOptionsEnd();
   PetscCheck(o->cases >= 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-n must be >= 1");
   PetscCheck(o->seed >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be >= 0");
@@ -79,9 +83,10 @@ std::string CaseDirectory(const GenOptions& o, int c) {
 // Writes (or adopts) case c's deck and include, runs flow unless a finished run of exactly
 // this deck exists, and returns flow's wall time (0 when adopted). Rank-local.
 PetscErrorCode PrepareAndRunFlow(const fno::sim::SimulatorConfig& config, const GenOptions& o, const std::string& flow, int c,
-                                 double* flow_seconds) {
+                                 double* flow_seconds, bool* skipped) {
   PetscFunctionBeginUser;
   *flow_seconds = 0;
+  *skipped = false;
   const std::string dir = CaseDirectory(o, c);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -105,6 +110,11 @@ PetscErrorCode PrepareAndRunFlow(const fno::sim::SimulatorConfig& config, const 
     fs::remove(fresh_earth, ec);
     PetscFunctionReturn(0);  // a finished run of exactly this case
   }
+  if (o.adopt_only) {  // no finished run of this case: leave it undone
+    fs::remove(fresh_earth, ec);
+    *skipped = true;
+    PetscFunctionReturn(0);
+  }
   fs::remove(done, ec);
   fs::remove_all(dir + "/out", ec);
   fs::rename(fresh_earth, earth, ec);
@@ -124,11 +134,12 @@ PetscErrorCode PrepareAndRunFlow(const fno::sim::SimulatorConfig& config, const 
 
 // Case c, rank-local: flow (or its finished run), then the dataset's case c and its flag.
 PetscErrorCode RunCase(const fno::sim::SimulatorConfig& base, const GenOptions& o, const std::string& flow, int c,
-                       const fno::sim::DatasetFile& file, double* flow_seconds) {
+                       const fno::sim::DatasetFile& file, double* flow_seconds, bool* skipped) {
   PetscFunctionBeginUser;
   fno::sim::SimulatorConfig config = base;
   config.earth.seed = fno::opm::OpmCaseSeed(static_cast<std::uint64_t>(o.seed), c);
-  PetscCall(PrepareAndRunFlow(config, o, flow, c, flow_seconds));
+  PetscCall(PrepareAndRunFlow(config, o, flow, c, flow_seconds, skipped));
+  if (*skipped) PetscFunctionReturn(0);
   const std::string dir = CaseDirectory(o, c);
   std::vector<double> parameters;
   {
@@ -230,16 +241,21 @@ PetscErrorCode RunProgram() {
   std::vector<int> mine;
   for (std::size_t i = rank; i < todo.size(); i += size) mine.push_back(todo[i]);
   const double start = MPI_Wtime();
-  int failed_cases = 0;
+  int failed_cases = 0, skipped_cases = 0;
   double flow_total = 0;
   int flow_runs = 0;
   for (std::size_t i = 0; i < mine.size(); ++i) {
     const double case_start = MPI_Wtime();
     double flow_seconds = 0;
+    bool skipped = false;
     // A failing case (PETSc prints its message) is reported and left undone.
-    if (RunCase(base, options, flow, mine[i], file, &flow_seconds) != 0) {
+    if (RunCase(base, options, flow, mine[i], file, &flow_seconds, &skipped) != 0) {
       ++failed_cases;
       std::fprintf(stderr, "fno-opm-gen: [rank %d] case %d failed (left undone; rerun to retry)\n", (int)rank, mine[i] + 1);
+      continue;
+    }
+    if (skipped) {
+      ++skipped_cases;
       continue;
     }
     if (flow_seconds > 0) flow_total += flow_seconds, ++flow_runs;
@@ -259,14 +275,17 @@ PetscErrorCode RunProgram() {
     SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_FILE_WRITE, "%s", e.what());
   }
   const double wall = MPI_Wtime() - start;
-  int total_failed = 0, total_runs = 0;
+  int total_failed = 0, total_runs = 0, total_skipped = 0;
+  PetscCallMPI(MPI_Allreduce(&skipped_cases, &total_skipped, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD));
   double total_flow = 0;
   PetscCallMPI(MPI_Allreduce(&failed_cases, &total_failed, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD));
   PetscCallMPI(MPI_Allreduce(&flow_runs, &total_runs, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD));
   PetscCallMPI(MPI_Allreduce(&flow_total, &total_flow, 1, MPI_DOUBLE, MPI_SUM, PETSC_COMM_WORLD));
-  const int completed = static_cast<int>(todo.size()) - total_failed;
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "fno-opm-gen: %d cases in %.1f s (%d flow runs, %.2f s each on average) -> %s\n",
-                        completed, wall, total_runs, total_runs ? total_flow / total_runs : 0.0, path.c_str()));
+  const int completed = static_cast<int>(todo.size()) - total_failed - total_skipped;
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "fno-opm-gen: %d cases in %.1f s (%d flow runs, %.2f s each on average)%s -> %s\n",
+                        completed, wall, total_runs, total_runs ? total_flow / total_runs : 0.0,
+                        total_skipped ? (", " + std::to_string(total_skipped) + " without a finished run left undone (-adopt_only)").c_str() : "",
+                        path.c_str()));
   PetscCheck(total_failed == 0, PETSC_COMM_WORLD, PETSC_ERR_NOT_CONVERGED, "%d case(s) failed; rerun the same command to retry them",
              total_failed);
   PetscFunctionReturn(0);
