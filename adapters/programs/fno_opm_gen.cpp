@@ -7,6 +7,7 @@
 // skipped, and a finished flow run (FLOW.DONE beside a byte-identical deck and include) is
 // read again instead of rerun.
 #include <petscsys.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -95,7 +96,8 @@ PetscErrorCode PrepareAndRunFlow(const fno::sim::SimulatorConfig& config, const 
   // The include as fno-sim -export_grdecl writes it for this seed.
   fno::sim::TwoPhaseSimulator simulator(PETSC_COMM_SELF, config);
   PetscCall(simulator.SetUp(false));
-  const std::string fresh_earth = dir + "/EARTH.GRDECL.new";
+  // Named per process: an -adopt_only run may look at the case a running generation writes.
+  const std::string fresh_earth = dir + "/EARTH.GRDECL.new." + std::to_string(::getpid());
   PetscCall(fno::sim::ExportGrdecl(simulator, fresh_earth));
   std::string deck_text;
   try {
