@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Compare a host program's numerical run with its -ts_type fno run: the final states
-(written by -ts_view_solution binary:FILE) and the time spent in TSStep (from -log_view).
+(written by -ts_view_solution binary:FILE) and the time spent in TSStep (from -log_view;
+the surrogate's one-time FNOSetUp is reported apart).
 Works for any PETSc TS program on a DMDA, e.g. README "Make a surrogate of your own PETSc
 program". Prints one JSON object: relative L2 error per component and overall, TSStep seconds
 of both runs and the speed-up.
@@ -25,14 +26,16 @@ def read_vec(path):
     return values.astype(np.float64)
 
 
-def tsstep_seconds(log):
-    """Max-over-ranks time of the TSStep event in a -log_view report."""
+def event_seconds(log, event, required=True):
+    """Max-over-ranks time of an event in a -log_view report (None if absent and not required)."""
     with open(log) as f:
         for line in f:
             fields = line.split()
-            if fields and fields[0] == "TSStep" and len(fields) > 3:
+            if fields and fields[0] == event and len(fields) > 3:
                 return float(fields[3])
-    sys.exit("compare_runs: no TSStep line in %s (run the host with -log_view)" % log)
+    if required:
+        sys.exit("compare_runs: no %s line in %s (run the host with -log_view)" % (event, log))
+    return None
 
 
 def main():
@@ -51,8 +54,10 @@ def main():
     if a.dof > 1:  # PETSc's binary viewer writes a DMDA Vec in natural order, components interleaved
         n, s = num.reshape(-1, a.dof), sur.reshape(-1, a.dof)
         result["rel_l2_by_component"] = [rel(n[:, c], s[:, c]) for c in range(a.dof)]
-    t_num, t_sur = tsstep_seconds(a.numerical_log), tsstep_seconds(a.surrogate_log)
-    result.update({"numerical_tsstep_s": t_num, "surrogate_tsstep_s": t_sur,
+    t_num, t_sur = event_seconds(a.numerical_log, "TSStep"), event_seconds(a.surrogate_log, "TSStep")
+    # The surrogate's one-time set-up (building the network, reading the weights) is not a step.
+    setup = event_seconds(a.surrogate_log, "FNOSetUp", required=False)
+    result.update({"numerical_tsstep_s": t_num, "surrogate_tsstep_s": t_sur, "surrogate_setup_s": setup,
                    "speedup": t_num / t_sur if t_sur > 0 else None})
     print(json.dumps(result))
 
