@@ -34,16 +34,24 @@ class RunError {
   std::string base_;
 };
 
-// Per-active-cell INIT array -> per cell in file order (inactive NaN).
+// INIT array -> per cell in file order (inactive NaN). INIT arrays hold active cells only,
+// except PORV, which Eclipse writes for every cell (0 in inactive ones).
 std::vector<double> ScatterInit(const RunError& err, Opm::EclIO::EInit& init, const char* name, const OpmRun& run,
                                 const std::vector<std::size_t>& active_to_file) {
   if (!init.hasKey(name)) err.Fail(std::string("INIT has no ") + name);
   const std::vector<float>& values = init.getInitData<float>(name);
-  if (values.size() != active_to_file.size())
-    err.Fail(std::string("INIT ") + name + " holds " + std::to_string(values.size()) + " values for " +
-             std::to_string(active_to_file.size()) + " active cells");
   std::vector<double> out(run.CellCount(), std::numeric_limits<double>::quiet_NaN());
-  for (std::size_t a = 0; a < values.size(); ++a) out[active_to_file[a]] = values[a];
+  if (values.size() == active_to_file.size()) {
+    for (std::size_t a = 0; a < values.size(); ++a) out[active_to_file[a]] = values[a];
+  } else if (values.size() == run.CellCount()) {
+    for (std::size_t g = 0; g < values.size(); ++g) {
+      const std::size_t f = FileIndexOfGlobal(run.dims, g);
+      if (run.active[f]) out[f] = values[g];
+    }
+  } else {
+    err.Fail(std::string("INIT ") + name + " holds " + std::to_string(values.size()) + " values for " +
+             std::to_string(active_to_file.size()) + " active cells of " + std::to_string(run.CellCount()));
+  }
   return out;
 }
 

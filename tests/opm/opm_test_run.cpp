@@ -34,8 +34,14 @@ struct RemoveWorkRoot {
   }
 } remove_work_root;
 
-void WriteEarth(const std::string& path) {
+void WriteEarth(const std::string& path, bool inactive_cell) {
   std::ofstream out(path);
+  if (inactive_cell) {
+    out << "ACTNUM\n";
+    for (int k = 0; k < kNz; ++k)
+      for (int i = 0; i < kNx; ++i) out << (i == kInactive[0] && k == kInactive[1] ? 0 : 1) << "\n";
+    out << "/\n";
+  }
   const char* names[] = {"PERMX", "PERMY", "PERMZ", "PORO"};
   for (int f = 0; f < 4; ++f) {
     out << names[f] << "\n";
@@ -47,8 +53,9 @@ void WriteEarth(const std::string& path) {
 }
 }  // namespace
 
-std::string TinyRunDirectory() {
-  static std::string dir;
+std::string TinyRunDirectory(bool inactive_cell) {
+  static std::string dirs[2];
+  std::string& dir = dirs[inactive_cell ? 1 : 0];
   if (!dir.empty()) return dir;
   std::string flow;
   try {
@@ -56,9 +63,9 @@ std::string TinyRunDirectory() {
   } catch (const std::exception&) {
     return "";
   }
-  const std::string work = WorkRoot() + "/tiny";
+  const std::string work = WorkRoot() + (inactive_cell ? "/tiny-actnum" : "/tiny");
   fs::create_directories(work);
-  WriteEarth(work + "/EARTH.GRDECL");
+  WriteEarth(work + "/EARTH.GRDECL", inactive_cell);
   WriteTextFileAtomically(work + "/TINY.DATA", BenchmarkDeckText(TinyConfig(), "EARTH.GRDECL"));
   const FlowRun run = RunFlow(flow, work + "/TINY.DATA", work + "/out", work + "/flow.log", {"--enable-vtk-output=true"});
   EXPECT_EQ(run.exit_code, 0) << "flow failed:" << LogTail(run.log_path);

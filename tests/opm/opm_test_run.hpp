@@ -20,8 +20,10 @@ inline double TestPorosity(int i, int k) { return 0.15 + 0.004 * i + 0.011 * k; 
 fno::sim::SimulatorConfig TinyConfig();
 
 // Runs flow once (later calls return the same directory); empty when flow is not installed.
-// Fails the calling test with flow's log when flow fails.
-std::string TinyRunDirectory();
+// Fails the calling test with flow's log when flow fails. With `inactive_cell`, the include
+// also sets ACTNUM 0 in cell (i, k) = kInactive.
+std::string TinyRunDirectory(bool inactive_cell = false);
+inline constexpr std::array<int, 2> kInactive = {6, 1};
 
 // A copy of the run's output directory under `name` (for damaging it).
 std::string CopyRun(const std::string& name);

@@ -102,6 +102,30 @@ TEST(OpmReader, CellOrderOnAnAsymmetricField) {
   EXPECT_LT(last[5 * kNx + kNx - 2], 1e-6);
 }
 
+// ACTNUM: INIT and UNRST hold active cells only; every later cell must still land on its
+// own (i, k), and the inactive cell gets the documented fill values.
+TEST(OpmReader, InactiveCells) {
+  const std::string dir = TinyRunDirectory(true);
+  if (dir.empty()) GTEST_SKIP() << "OPM Flow (flow) is not installed";
+  const OpmRun run = ReadOpmRun(dir);
+  const std::size_t hole = static_cast<std::size_t>(kInactive[1]) * kNx + kInactive[0];
+  EXPECT_FALSE(run.active[hole]);
+  EXPECT_TRUE(std::isnan(run.permx[hole]));
+  for (int k = 0; k < kNz; ++k)
+    for (int i = 0; i < kNx; ++i) {
+      const std::size_t f = static_cast<std::size_t>(k) * kNx + i;
+      if (f == hole) continue;
+      EXPECT_NEAR(run.permx[f], TestPermeability(i, k), 1e-4 * TestPermeability(i, k)) << "i " << i << " k " << k;
+      EXPECT_NEAR(run.porosity[f], TestPorosity(i, k), 1e-6) << "i " << i << " k " << k;
+    }
+  const CaseFields fields = ToCaseFields(run, ConfigOfRun(run, TinyConfig()));
+  const std::size_t n = kNx * kNz;
+  EXPECT_DOUBLE_EQ(fields.inputs[hole], -3.0);
+  EXPECT_DOUBLE_EQ(fields.inputs[n + hole], 1e-3);
+  EXPECT_DOUBLE_EQ(fields.inputs[2 * n + hole], 0.0);
+  for (std::size_t t = 0; t < run.sgas.size(); ++t) EXPECT_DOUBLE_EQ(fields.outputs[t * n + hole], 0.0);
+}
+
 TEST(OpmReader, TimesWellsAndInjectionMap) {
   REQUIRE_TINY_RUN(dir);
   const OpmRun run = ReadOpmRun(dir);
