@@ -7,7 +7,9 @@
 #      the seed and its index, so CASES=K gives exactly the first K cases of a longer run;
 #   2. held-out data: seed 12 (fresh permeability seeds, never trained on);
 #   3. fno-train with the shipped model's options (checkpoint every epoch, -resume);
-#   4. fno-eval of the best-validation weights on the held-out set (JSON) and a picture.
+#   4. fno-eval of the best-validation weights on the held-out set (JSON) and a picture, and
+#      on 10 OPM cases whose permeability comes from another generator (Gaussian random
+#      fields, seed 13: fields the model never saw the like of).
 # Environment: CASES (training + validation cases; the shipped model: see its card),
 # HELDOUT (40), EPOCHS, STOP_AFTER (0: run to EPOCHS), VAL (validation cases), RANKS (2,
 # training and evaluation), GEN_RANKS (1: one flow per rank), BUILD (build).
@@ -20,6 +22,8 @@ ranks=${RANKS:-2}; gen_ranks=${GEN_RANKS:-1}; build=${BUILD:-build}
 mkdir -p "$work"
 mpiexec -n "$gen_ranks" "$build/bin/fno-opm-gen" -n "$cases" -seed 11 -output "$work/opm-train.h5" -workdir "$work/opm-train-work"
 mpiexec -n "$gen_ranks" "$build/bin/fno-opm-gen" -n "$heldout" -seed 12 -output "$work/opm-heldout.h5" -workdir "$work/opm-heldout-work"
+mpiexec -n "$gen_ranks" "$build/bin/fno-opm-gen" -perm_model gaussian -n 10 -seed 13 -output "$work/opm-heldout-gaussian.h5" \
+  -workdir "$work/opm-heldout-gaussian-work"
 resume=""
 [ -f "$work/co2-slice-opm.checkpoint.h5" ] && resume="-resume"
 mpiexec -n "$ranks" "$build/bin/fno-train" -data "$work/opm-train.h5" -model_out "$work/co2-slice-opm.h5" \
@@ -28,3 +32,5 @@ mpiexec -n "$ranks" "$build/bin/fno-train" -data "$work/opm-train.h5" -model_out
   -split_seed 0 -seed 0 $resume
 mpiexec -n "$ranks" "$build/bin/fno-eval" -model "$work/co2-slice-opm.best.h5" -data "$work/opm-heldout.h5" -cases all \
   -png "$work/co2-slice-opm-heldout.png" | tee "$work/heldout.json"
+mpiexec -n "$ranks" "$build/bin/fno-eval" -model "$work/co2-slice-opm.best.h5" -data "$work/opm-heldout-gaussian.h5" -cases all \
+  | tee "$work/heldout-gaussian.json"
