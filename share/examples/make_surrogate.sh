@@ -37,20 +37,37 @@ source "$root/scripts/mpi-env.sh"
 mkdir -p "$work" && cd "$work"
 record="-dll_append $lib -ts_type fno -ts_fno_record_ts_type $SCHEME $RECORD"
 
-done_cases() {  # finished cases in a dataset (0 if it does not exist yet)
-  [ -f "$1" ] || { echo 0; return; }
-  /usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1],'r'); print(int(f['done'][:].sum()))" "$1"
+count_and_next_seed() {  # "<finished cases> <next seed>" of a dataset; seeds continue after the largest one
+  [ -f "$1" ] || { echo "0 $2"; return; }
+  /usr/bin/python3 -c "
+import h5py, sys
+f = h5py.File(sys.argv[1], 'r')
+done = f['done'][:] == 1
+seeds = f['seeds'][:len(done)][done]
+print(int(done.sum()), int(seeds.max()) + 1 if seeds.size else int(sys.argv[2]))" "$1" "$2"
+}
+
+record_cases() {  # dataset, cases wanted, first seed
+  local file=$1 wanted=$2 first=$3 have seed
+  read -r have seed < <(count_and_next_seed "$file" "$first")
+  while [ "$have" -lt "$wanted" ]; do
+    # A run the host's own solver fails (e.g. on a harsh perturbation) leaves no finished case:
+    # say so and go on with the next seed.
+    if mpiexec -n "$RANKS" "${host[@]}" $record -ts_fno_record "$file" $PERTURB -ts_fno_perturb_seed "$seed" \
+        > "run-$seed.log" 2>&1; then
+      grep "recorded case" "run-$seed.log"
+      rm -f "run-$seed.log"
+      have=$((have + 1))
+    else
+      echo "make_surrogate: the host failed with seed $seed (see $work/run-$seed.log); going on with the next seed"
+    fi
+    seed=$((seed + 1))
+  done
 }
 
 echo "== recording: $TRAIN_CASES training runs (seeds 1..), $HELDOUT_CASES held-out runs (seeds 100001..)"
-for ((s = $(done_cases train.h5) + 1; s <= TRAIN_CASES; s++)); do
-  mpiexec -n "$RANKS" "${host[@]}" $record -ts_fno_record train.h5 $PERTURB -ts_fno_perturb_seed "$s" |
-    grep "recorded case"
-done
-for ((s = $(done_cases heldout.h5) + 1; s <= HELDOUT_CASES; s++)); do
-  mpiexec -n "$RANKS" "${host[@]}" $record -ts_fno_record heldout.h5 $PERTURB -ts_fno_perturb_seed $((100000 + s)) |
-    grep "recorded case"
-done
+record_cases train.h5 "$TRAIN_CASES" 1
+record_cases heldout.h5 "$HELDOUT_CASES" 100001
 
 echo "== training ($EPOCHS epochs; resumable)"
 resume=""
@@ -61,7 +78,7 @@ echo "== held-out evaluation"
 mpiexec -n "$RANKS" "$bin/fno-eval" -model model.h5 -data heldout.h5 -cases all -png heldout.png | tee heldout.json
 
 echo "== the first held-out run, numerical and through the surrogate"
-seed=100001
+seed=$(/usr/bin/python3 -c "import h5py; print(int(h5py.File('heldout.h5', 'r')['seeds'][0]))")
 rm -f replay-check.h5
 mpiexec -n "$RANKS" "${host[@]}" $record -ts_fno_record replay-check.h5 $PERTURB -ts_fno_perturb_seed $seed \
   -ts_view_solution binary:numerical.bin -log_view > numerical.log
