@@ -4,9 +4,11 @@ checksummed 1.10 format (superblock version 3), h5py (Debian's python3-h5py) ope
 reads every dataset, the values are finite, and the datasets that are chunked carry a
 fletcher32 checksum: every model parameter and normalizer statistic, the simulator's fields
 and times, the dataset's times (its per-case arrays are contiguous: fno-gen's groups write
-them independently, which parallel HDF5 cannot checksum).
+them independently, which parallel HDF5 cannot checksum). A recorded-trajectory dataset
+(schema v2, fno::TrajectoryWriter) has every dataset chunked with fletcher32.
 
 Usage: check_written.py MODEL.h5 DATASET.h5 SOLUTION.h5
+       check_written.py trajectory TRAJECTORY.h5
 """
 import sys
 
@@ -49,6 +51,9 @@ def visit(path, must_checksum, contiguous_ok=()):
     print(f"{path}: superblock 3, {count} datasets read by h5py {h5py.__version__} (HDF5 {h5py.version.hdf5_version})")
 
 
+if sys.argv[1] == "trajectory":
+    visit(sys.argv[2], lambda name: True)
+    sys.exit(1 if failures else 0)
 model, dataset, solution = sys.argv[1:4]
 visit(model, lambda name: name.startswith("params/") or name.startswith("normalizers/"))
 visit(dataset, lambda name: name == "times", ("inputs", "outputs", "parameters", "done", "seeds"))

@@ -23,6 +23,20 @@ std::string read_model_file(const std::string& path, MPI_Comm comm);
 std::string read_dataset_file(const std::string& path, MPI_Comm comm);
 #endif
 
+// A recorded-trajectory dataset (schema petsc-fno-dataset-v2) as fno-train reads it: rank 0
+// checks it completely (fno::check_trajectory_file, shared by inspect_trajectory_file), then
+// fno::TrajectoryReader reads every done case, each rank its block of the grid (the slowest
+// DMDA axis split over the ranks): the initial state of every component, the input fields and
+// the outputs of every component at every time, values checked finite. Returns a one-line
+// description; throws (the same error on every rank) if the file is refused. Collective.
+std::string read_trajectory_file(const std::string& path, MPI_Comm comm);
+
+// Writes the small valid v2 dataset of the tests with fno::TrajectoryWriter (one rank, the
+// whole grid): a 2D 6x5 grid of components u, v, w with input field kappa, 4 times; cases 0
+// and 1 done, case 2 left unfinished (its initial state and first snapshot only), as a
+// recording killed in its third run leaves it. `path` must not exist. Collective.
+void write_trajectory_file(const std::string& path, MPI_Comm comm);
+
 // A model needing more than this per rank is refused before it allocates (fno::
 // set_rank_memory_limit); no single allocation the readers make should come near it.
 inline constexpr unsigned long long reader_memory_limit = 512ull << 20;

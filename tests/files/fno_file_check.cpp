@@ -1,11 +1,16 @@
 // fno-file-check KIND FILE: reads FILE as every user-facing reader will (KIND model: build
 // the model from the file's own configuration and read its parameters, as the plugin does;
-// KIND dataset: validate a dataset and read every complete case, as fno-train does) and
-// reports the outcome. Exit 0: loaded (rank 0 prints one line). Exit 1: refused with one
-// clear error, printed once per rank as "[rank] fno-file-check error: ...". Exit 3: an
-// unexpected exception (e.g. std::bad_alloc: an allocation the file did not justify).
-// Anything else (a signal, a hang) is a defect; the mutation test counts it as a crash.
-// A single allocation above the reader's memory limit aborts on purpose, as a crash.
+// KIND dataset: validate a dataset and read every complete case, as fno-train does; KIND
+// trajectory: check a recorded-trajectory dataset (schema v2) and read every done case with
+// fno::TrajectoryReader, as fno-train does) and reports the outcome. Exit 0: loaded (rank 0
+// prints one line). Exit 1: refused with one clear error, printed once per rank as
+// "[rank] fno-file-check error: ...". Exit 3: an unexpected exception (e.g. std::bad_alloc:
+// an allocation the file did not justify). Anything else (a signal, a hang) is a defect; the
+// mutation test counts it as a crash. A single allocation above the reader's memory limit
+// aborts on purpose, as a crash.
+//
+// fno-file-check write-trajectory FILE writes the tests' small valid v2 dataset with
+// fno::TrajectoryWriter (file_readers.hpp): the corpus's and the mutation test's base file.
 #include <mpi.h>
 
 #include <cstdio>
@@ -43,8 +48,14 @@ int main(int argc, char** argv) {
     } else if (kind == "dataset") {
       message = fno::files::read_dataset_file(argv[2], MPI_COMM_WORLD);
 #endif
+    } else if (kind == "trajectory") {
+      message = fno::files::read_trajectory_file(argv[2], MPI_COMM_WORLD);
+    } else if (kind == "write-trajectory") {
+      fno::files::write_trajectory_file(argv[2], MPI_COMM_WORLD);
+      message = std::string("wrote ") + argv[2];
     } else {
-      if (rank == 0) std::fprintf(stderr, "usage: fno-file-check model|dataset FILE\n");
+      if (rank == 0)
+        std::fprintf(stderr, "usage: fno-file-check model|dataset|trajectory FILE, or fno-file-check write-trajectory FILE\n");
       rc = 2;
     }
   } catch (const std::runtime_error& e) {  // fno::Error and the adapters' errors
@@ -54,7 +65,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "[%d] fno-file-check unexpected exception: %s\n", rank, e.what());
     rc = 3;
   }
-  if (rc == 0 && rank == 0) std::printf("fno-file-check: loaded %s\n", message.c_str());
+  if (rc == 0 && rank == 0)
+    std::printf("fno-file-check: %s%s\n", kind == "write-trajectory" ? "" : "loaded ", message.c_str());
   MPI_Finalize();
   return rc;
 }

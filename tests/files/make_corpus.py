@@ -12,20 +12,31 @@ readers are also exercised on another writer's layout. Reproducers:
   (the kind that crashed HDF5 1.10 inside H5Aexists);
 - checksummed files with a corrupted object header, a corrupted parameter chunk, or data
   stored elsewhere (external link, compression);
-- datasets with bad times, done flags, values, shapes or storage.
+- datasets with bad times, done flags, values, shapes or storage;
+- recorded-trajectory datasets (schema petsc-fno-dataset-v2, kind "trajectory"): the valid
+  base is written by petsc-fno's own fno::TrajectoryWriter (`fno-file-check write-trajectory`),
+  a second valid one (3D, no input fields, per-case arrays longer than /done, as a recording
+  killed while growing them leaves them) by h5py; reproducers with bad attributes, shapes,
+  storage, done flags and values written by h5py, and damaged copies of the writer's file
+  (a corrupted output chunk, object header or superblock, a truncation).
 
-Usage: make_corpus.py OUTPUT_DIR
+Usage: make_corpus.py OUTPUT_DIR FNO_FILE_CHECK  (the fno-file-check of a build, for the writer's file)
 """
 import os
 import shutil
+import subprocess
 import sys
 
 import h5py
 import numpy as np
 
+if len(sys.argv) != 3:
+    sys.exit(__doc__)
 OUT = sys.argv[1]
+CHECKER = os.path.abspath(sys.argv[2])
 MODEL_DIR = os.path.join(OUT, "model")
 DATASET_DIR = os.path.join(OUT, "dataset")
+TRAJECTORY_DIR = os.path.join(OUT, "trajectory")
 expected = []
 
 
@@ -145,6 +156,55 @@ def write_dataset(path, libver="v110", cases=2, times=3, grid=(4, 5), edit=None)
         put_string(f["times"], "units", "day")
 
 
+def write_trajectory(path, libver="v110", grid=(6, 5), components=("u", "v", "w"), input_fields=("kappa",),
+                     initial_inputs=("u", "w"), output_fields=("u", "v"), times=(0.0, 0.5, 1.0, 2.0),
+                     parameter_names=("amplitude", "correlation"), cases=2, rows=None, done=None, attrs=None,
+                     edit=None, checksummed=True):
+    """A v2 dataset as README "Datasets of recorded trajectories" describes it, written by h5py:
+    every per-case array chunked one case (and one time) per chunk with fletcher32, extensible
+    along the case axis. `grid` in DMDA order (x first); `rows` cases in the per-case arrays
+    (at least `cases`, the extent of /done); `edit(data)` may change the arrays first."""
+    rng = np.random.default_rng(13)
+    rows = rows or cases
+    space = tuple(reversed(grid))
+    C, F, T, P = len(components), len(input_fields), len(times), len(parameter_names)
+    data = dict(initial=rng.uniform(0.5, 1.5, (rows, C) + space),
+                outputs=rng.uniform(0.5, 1.5, (rows, T, C) + space),
+                times=np.array(times, dtype=np.float64),
+                seeds=np.arange(rows, dtype=np.int64),
+                parameters=rng.uniform(0, 1, (rows, P)),
+                done=np.array(done if done is not None else [1] * cases, dtype=np.int8))
+    if F:
+        data["inputs"] = rng.uniform(0.1, 1.0, (rows, F) + space)
+    root = dict(schema="petsc-fno-dataset-v2", boundary=",".join(["periodic"] + ["none"] * (len(grid) - 1)),
+                components=",".join(components), input_fields=",".join(input_fields),
+                initial_inputs=",".join(initial_inputs), output_fields=",".join(output_fields), time_units="s",
+                host="make_corpus.py")
+    if edit:
+        edit(data)
+    with h5py.File(path, "w", libver=libver) as f:
+        for key, value in root.items():
+            put_string(f, key, value)
+        f.attrs["grid"] = np.array(grid, dtype=np.int64)
+        for key, value in (attrs or {}).items():
+            if isinstance(value, str):
+                put_string(f, key, value)
+            else:
+                f.attrs[key] = value
+        for name, values in data.items():
+            if name == "times":
+                dataset(f, name, values)
+            elif checksummed and values.ndim > 0 and values.size > 0:
+                unit = 2 if name == "outputs" else 1
+                chunks = (1,) * unit + values.shape[unit:]
+                f.create_dataset(name, data=values, chunks=chunks, maxshape=(None,) + values.shape[1:],
+                                 fletcher32=True)
+            else:
+                f.create_dataset(name, data=values)
+        put_string(f["parameters"], "parameter_names", ",".join(parameter_names))
+        put_string(f["times"], "units", "s")
+
+
 def expect(kind, name, outcome, regex=""):
     expected.append(f"{kind}\t{name}\t{outcome}\t{regex}")
 
@@ -161,7 +221,7 @@ def data(name, outcome, regex="", **kw):
 
 def corrupt_copy(kind, source, name, offset_of, outcome, regex):
     """Copies `source` and overwrites bytes at offset_of(bytes) with the returned patch."""
-    folder = MODEL_DIR if kind == "model" else DATASET_DIR
+    folder = {"model": MODEL_DIR, "dataset": DATASET_DIR, "trajectory": TRAJECTORY_DIR}[kind]
     raw = bytearray(open(os.path.join(folder, source), "rb").read())
     at, patch = offset_of(bytes(raw))
     raw[at:at + len(patch)] = patch
@@ -173,6 +233,7 @@ def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(MODEL_DIR)
     os.makedirs(DATASET_DIR)
+    os.makedirs(TRAJECTORY_DIR)
 
     # ---- models that load
     model("valid.h5", "loads")
@@ -313,9 +374,110 @@ def main():
                  lambda b: (b.index(b"OHDR", b.index(b"OHDR") + 4) + 9, b"\x5a"), "refused",
                  r"the file is corrupt|HDF5 cannot open it")
 
+    trajectories()
+
     with open(os.path.join(OUT, "expected.txt"), "w") as f:
         f.write("# kind\tfile\toutcome\tregular expression of the error (one per rank)\n")
         f.write("\n".join(expected) + "\n")
+
+
+def trajectories():
+    """Recorded-trajectory datasets (schema v2), kind "trajectory"."""
+    def traj(name, outcome, regex="", **kw):
+        write_trajectory(os.path.join(TRAJECTORY_DIR, name), **kw)
+        expect("trajectory", name, outcome, regex)
+
+    def edited(name, outcome, regex, change):
+        """A copy of the h5py-written valid file, changed in place by h5py."""
+        path = os.path.join(TRAJECTORY_DIR, name)
+        write_trajectory(path)
+        with h5py.File(path, "r+") as f:
+            change(f)
+        expect("trajectory", name, outcome, regex)
+
+    # ---- valid: petsc-fno's own writer (cases 0 and 1 done, case 2 unfinished) ...
+    env = dict(os.environ, OMPI_MCA_ess_singleton_isolated="1", OMPI_MCA_btl="self", OMPI_MCA_pml="ob1",
+               OMPI_MCA_osc="^ucx", OMPI_MCA_mtl="^ofi", OMPI_MCA_sharedfp="^sm", ASAN_OPTIONS="detect_leaks=0")
+    subprocess.run([CHECKER, "write-trajectory", os.path.join(TRAJECTORY_DIR, "valid.h5")], check=True, env=env)
+    expect("trajectory", "valid.h5", "loads")
+    # ... and h5py: 3D, no input fields, per-case arrays one case longer than /done (a recording
+    # killed after growing them, before /done), an unfinished case holding NaN (never read).
+    traj("valid-h5py-3d.h5", "loads", grid=(4, 3, 2), components=("p", "s"), input_fields=(),
+         initial_inputs=("p", "s"), output_fields=("s",), times=(0.0, 1.0, 3.0), cases=3, rows=4, done=[1, 0, 1],
+         edit=lambda d: d["outputs"].__setitem__((1, 2, 0, 0, 0, 0), np.nan))
+
+    # ---- the format and the schema
+    traj("legacy-format.h5", "refused", r"written in HDF5's oldest file format \(superblock version 0\)",
+         libver="earliest")
+    traj("schema.h5", "refused", r"schema is 'someone-elses-data-v3', not 'petsc-fno-dataset-v2'",
+         attrs={"schema": "someone-elses-data-v3"})
+    # ---- attributes
+    traj("times-decreasing.h5", "refused", r"times are not strictly increasing \(time 2 = 0\.25 after 0\.5\)",
+         times=(0.0, 0.5, 0.25, 2.0))
+    traj("output-not-component.h5", "refused", r"output 'x' is not a component \(components: u,v,w\)",
+         output_fields=("u", "x"))
+    traj("no-inputs.h5", "refused", r"neither input fields nor initial inputs", input_fields=(), initial_inputs=())
+    traj("boundary.h5", "refused", r"boundary 'wrap' is not one of", attrs={"boundary": "wrap,none"})
+    traj("grid-huge.h5", "refused", r"grid 6x1099511627776 has an axis of 1099511627776 cells",
+         attrs={"grid": np.array([6, 1 << 40], dtype=np.int64)})
+    traj("grid-float.h5", "refused", r"attribute 'grid' of the root group is not an integer list",
+         attrs={"grid": np.array([6.0, 5.0])})
+    traj("host-long.h5", "refused", r"time_units or host too long", attrs={"host": "x" * 5000})
+    traj("parameter-names.h5", "refused", r"/parameters has 2 columns but parameter_names lists 3",
+         parameter_names=("a", "b", "c"), edit=lambda d: d.__setitem__("parameters", d["parameters"][:, :2]))
+    # ---- shapes and storage
+    traj("grid-swapped.h5", "refused", r"/initial has shape 2x3x5x6 but the attributes imply 2x3x6x5",
+         attrs={"grid": np.array([5, 6], dtype=np.int64)})
+    traj("seeds-short.h5", "refused", r"/seeds holds 1 cases but /done 2",
+         edit=lambda d: d.__setitem__("seeds", d["seeds"][:1]))
+    traj("outputs-times.h5", "refused", r"/outputs has shape 2x3x3x5x6 but the attributes imply 2x4x3x5x6",
+         edit=lambda d: d.__setitem__("outputs", d["outputs"][:, :3]))
+    traj("done-7.h5", "refused", r"/done holds 7 for case 0", done=[7, 1])
+    traj("outputs-contiguous-short.h5", "refused", r"/outputs holds 1 cases but /done 2",
+         edit=lambda d: d.__setitem__("outputs", d["outputs"][:1]), checksummed=False)
+
+    def compressed(f):
+        values = f["outputs"][...]
+        del f["outputs"]
+        f.create_dataset("outputs", data=values, chunks=(1, 1) + values.shape[2:], compression="gzip")
+    edited("compressed-outputs.h5", "refused", r"/outputs is stored through HDF5 filter 1", compressed)
+
+    def unwritten(f):
+        shape = f["outputs"].shape
+        del f["outputs"]
+        f.create_dataset("outputs", shape=shape, dtype="f8", chunks=(1, 1) + shape[2:], fletcher32=True)
+    edited("unwritten-outputs.h5", "refused", r"/outputs stores 0 bytes of its 5760", unwritten)
+
+    def external(f):
+        del f["initial"]
+        f["initial"] = h5py.ExternalLink("/etc/passwd", "/x")
+    edited("external-link.h5", "refused", r"'initial' is a soft or external link", external)
+    # ---- values of done cases (found by the reading rank; on two ranks by rank 1 alone)
+    traj("outputs-nan.h5", "refused",
+         r"case 1: /outputs at time index 2 \(t = 1\), component 'v' holds a non-finite value \(nan\) "
+         r"at grid point \(4, 3\)", edit=lambda d: d["outputs"].__setitem__((1, 2, 1, 3, 4), np.nan))
+    traj("initial-inf.h5", "refused",
+         r"case 0: /initial, component 'w' holds a non-finite value \(inf\) at grid point \(0, 4\)",
+         edit=lambda d: d["initial"].__setitem__((0, 2, 4, 0), np.inf))
+    traj("inputs-nan.h5", "refused", r"case 1: /inputs, component 'kappa' holds a non-finite value \(nan\)",
+         edit=lambda d: d["inputs"].__setitem__((1, 0, 0, 5), np.nan))
+    traj("parameter-nan.h5", "refused", r"case 0: parameter 'correlation' is not finite \(nan\)",
+         edit=lambda d: d["parameters"].__setitem__((0, 1), np.nan))
+    # ---- damaged copies of the writer's file: HDF5's checksums find them
+    def output_chunk_offset(b):
+        with h5py.File(os.path.join(TRAJECTORY_DIR, "valid.h5"), "r") as f:
+            offset = f["outputs"].id.get_chunk_info_by_coord((1, 3, 0, 0, 0)).byte_offset
+        return offset + 16, b"\x00\x00\x00\x00\x00\x00\xf8\x7f"
+    corrupt_copy("trajectory", "valid.h5", "corrupt-output-chunk.h5", output_chunk_offset, "refused",
+                 r"case 1: reading /outputs \(a checksum mismatch means the file is damaged\) failed")
+    corrupt_copy("trajectory", "valid.h5", "corrupt-object-header.h5",
+                 lambda b: (b.index(b"OHDR", b.index(b"OHDR") + 4) + 9, b"\x5a"), "refused",
+                 r"the file is corrupt|HDF5 cannot open it")
+    corrupt_copy("trajectory", "valid.h5", "corrupt-superblock-version.h5", lambda b: (8, b"\x00"), "refused",
+                 r"oldest file format \(superblock version 0\)")
+    whole = open(os.path.join(TRAJECTORY_DIR, "valid.h5"), "rb").read()
+    open(os.path.join(TRAJECTORY_DIR, "truncated.h5"), "wb").write(whole[: len(whole) * 2 // 3])
+    expect("trajectory", "truncated.h5", "refused", r"truncated|the file is corrupt|beyond the end of the file")
 
 
 if __name__ == "__main__":
