@@ -418,6 +418,51 @@ void check_chunks(hid_t group, const char* name, const std::vector<hsize_t>& dim
   }
 }
 
+// h5::check_stored_dataset for a per-case array of which only the first `rows` rows must be
+// stored: a chunked array may hold more rows (a recording killed after growing it and before
+// growing /done, or /done's own last row before its growth was flushed), whose chunks may be
+// unallocated or lie beyond the end of the file; check_chunks checks the first `rows` rows
+// chunk by chunk. Every other array is checked whole by h5::check_stored_dataset.
+h5::StoredDataset check_per_case(hid_t group, const char* name, std::uint64_t file_size, hsize_t rows,
+                                 const std::string& context, const std::string& label) {
+  if (!h5::hard_link_exists(group, name, context)) throw Error(context + ": missing " + label);
+  H5O_info_t object{};
+  if (H5Oget_info_by_name2(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    h5::fail_corrupt(context, "reading object " + label);
+  if (object.type != H5O_TYPE_DATASET) throw Error(context + ": " + label + " is not a dataset");
+  h5::Dataset dataset(H5Dopen2(group, name, H5P_DEFAULT));
+  if (!dataset.valid()) h5::fail_corrupt(context, "opening " + label);
+  h5::PropertyList create(H5Dget_create_plist(dataset.get()));
+  if (!create.valid()) h5::fail_corrupt(context, "reading the storage of " + label);
+  const std::vector<hsize_t> dims = dataset_dims(dataset.get(), context, label);
+  if (H5Pget_layout(create.get()) != H5D_CHUNKED || dims.empty() || dims[0] <= rows)
+    return h5::check_stored_dataset(group, name, file_size, context, label, 0);
+  h5::StoredDataset stored;
+  stored.dims = dims;
+  h5::Datatype type(H5Dget_type(dataset.get()));
+  if (!type.valid()) h5::fail_corrupt(context, "reading the type of " + label);
+  stored.type_class = H5Tget_class(type.get());
+  stored.type_size = H5Tget_size(type.get());
+  for (hid_t known : {H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE})
+    stored.ieee_float = stored.ieee_float || H5Tequal(type.get(), known) > 0;
+  if (stored.type_size == 0 || stored.type_size > 64) throw Error(context + ": " + label + " has an unusable type");
+  if (H5Pget_external_count(create.get()) != 0)
+    throw Error(context + ": " + label + " keeps its data in an external file; petsc-fno files hold their data themselves");
+  const int filters = H5Pget_nfilters(create.get());
+  if (filters < 0) h5::fail_corrupt(context, "reading the filters of " + label);
+  for (int k = 0; k < filters; ++k) {
+    unsigned flags = 0, config = 0;
+    std::size_t values = 0;
+    char filter_name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(create.get(), static_cast<unsigned>(k), &flags, &values, nullptr,
+                                           sizeof filter_name, filter_name, &config);
+    if (id != H5Z_FILTER_FLETCHER32)
+      throw Error(context + ": " + label + " is stored through HDF5 filter " + std::to_string(id) +
+                  "; petsc-fno files store data uncompressed (fletcher32 checksums only)");
+  }
+  return stored;
+}
+
 // Reads the first `rows` rows of a dataset (row = the remaining axes) converted to `memory_type`.
 void read_rows(hid_t group, const char* name, hsize_t rows, const std::vector<hsize_t>& dims, hid_t memory_type,
                void* out, const std::string& context, const std::string& label) {
@@ -434,6 +479,17 @@ void read_rows(hid_t group, const char* name, hsize_t rows, const std::vector<hs
       H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0 ||
       H5Dread(dataset.get(), memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, out) < 0)
     h5::fail_corrupt(context, "reading " + label);
+}
+
+// read_rows() that reports a failed read (false) instead of throwing.
+bool try_read_rows(hid_t group, const char* name, hsize_t rows, const std::vector<hsize_t>& dims, hid_t memory_type,
+                   void* out, const std::string& context, const std::string& label) {
+  try {
+    read_rows(group, name, rows, dims, memory_type, out, context, label);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 void check_name(const std::string& name, const char* what) {
@@ -597,9 +653,31 @@ TrajectoryInfo check_trajectory_file(const std::string& path) {
   layout.times.resize(static_cast<std::size_t>(times.dims[0]));
   read_rows(root.get(), "times", times.dims[0], times.dims, H5T_NATIVE_DOUBLE, layout.times.data(), context, "/times");
 
+  // /done [case] sets the case count; the other per-case arrays hold at least as many rows.
+  // Its growth is a recording's commit point (TrajectoryWriter grows and flushes the other
+  // arrays first), so only its last row may be missing from storage or unreadable: a
+  // recording killed while HDF5 flushed its growth. That case is not done.
+  hsize_t cases = 0;
+  const h5::StoredDataset done = [&] {
+    h5::StoredDataset stored;
+    {
+      h5::Dataset dataset(H5Dopen2(root.get(), "done", H5P_DEFAULT));
+      if (dataset.valid()) {
+        const std::vector<hsize_t> dims = dataset_dims(dataset.get(), context, "/done");
+        cases = dims.size() == 1 ? dims[0] : 0;
+      }
+    }
+    stored = check_per_case(root.get(), "done", file_size, cases > 0 ? cases - 1 : 0, context, "/done");
+    if (stored.type_class != H5T_INTEGER || stored.dims.size() != 1)
+      throw Error(context + ": /done is not a list of integer flags");
+    cases = stored.dims[0];
+    return stored;
+  }();
+  info.cases = static_cast<Index>(cases);
+
   // /parameters [case][parameter], with the attribute parameter_names
   const h5::StoredDataset parameters =
-      h5::check_stored_dataset(root.get(), "parameters", file_size, context, "/parameters", 0);
+      check_per_case(root.get(), "parameters", file_size, cases, context, "/parameters");
   if (!parameters.ieee_float || parameters.dims.size() != 2 || parameters.dims[1] > kMaxParameters)
     throw Error(context + ": /parameters is not a floating-point [case][parameter] array of at most " +
                 std::to_string(kMaxParameters) + " parameters");
@@ -617,19 +695,13 @@ TrajectoryInfo check_trajectory_file(const std::string& path) {
     throw Error(context + ": " + e.what());
   }
 
-  // /done [case] sets the case count; the other per-case arrays hold at least as many.
-  const h5::StoredDataset done = h5::check_stored_dataset(root.get(), "done", file_size, context, "/done", 0);
-  if (done.type_class != H5T_INTEGER || done.dims.size() != 1)
-    throw Error(context + ": /done is not a list of integer flags");
-  const hsize_t cases = done.dims[0];
-  info.cases = static_cast<Index>(cases);
   auto require_rows = [&](const h5::StoredDataset& stored, const std::string& label) {
     if (stored.dims.empty() || stored.dims[0] < cases)
       throw Error(context + ": " + label + " holds " + (stored.dims.empty() ? "no" : std::to_string(stored.dims[0])) +
                   " cases but /done " + std::to_string(cases));
   };
   require_rows(parameters, "/parameters");
-  const h5::StoredDataset seeds = h5::check_stored_dataset(root.get(), "seeds", file_size, context, "/seeds", 0);
+  const h5::StoredDataset seeds = check_per_case(root.get(), "seeds", file_size, cases, context, "/seeds");
   if (seeds.type_class != H5T_INTEGER || seeds.dims.size() != 1) throw Error(context + ": /seeds is not a list of integers");
   require_rows(seeds, "/seeds");
 
@@ -645,7 +717,7 @@ TrajectoryInfo check_trajectory_file(const std::string& path) {
   std::uint64_t lookups = 0;
   for (const Field& f : fields) {
     const std::string label = std::string("/") + f.name;
-    const h5::StoredDataset stored = h5::check_stored_dataset(root.get(), f.name, file_size, context, label, 0);
+    const h5::StoredDataset stored = check_per_case(root.get(), f.name, file_size, cases, context, label);
     if (!stored.ieee_float) throw Error(context + ": " + label + " is not stored as IEEE floating point");
     std::vector<hsize_t> expected = file_dims(cases, f.lead, layout.grid);
     require_rows(stored, label);
@@ -660,10 +732,15 @@ TrajectoryInfo check_trajectory_file(const std::string& path) {
   }
   check_chunks(root.get(), "seeds", seeds.dims, cases, file_size, lookups, context, "/seeds");
   check_chunks(root.get(), "parameters", parameters.dims, cases, file_size, lookups, context, "/parameters");
-  check_chunks(root.get(), "done", done.dims, cases, file_size, lookups, context, "/done");
+  check_chunks(root.get(), "done", done.dims, cases > 0 ? cases - 1 : 0, file_size, lookups, context, "/done");
 
+  // Every row of /done, or, when that read fails, every row but the last (which is then a
+  // case whose growth was not flushed completely: not done).
   std::vector<std::int64_t> flags(static_cast<std::size_t>(cases));
-  read_rows(root.get(), "done", cases, done.dims, H5T_NATIVE_INT64, flags.data(), context, "/done");
+  if (!try_read_rows(root.get(), "done", cases, done.dims, H5T_NATIVE_INT64, flags.data(), context, "/done")) {
+    read_rows(root.get(), "done", cases - 1, done.dims, H5T_NATIVE_INT64, flags.data(), context, "/done");
+    flags.back() = 0;
+  }
   info.done.resize(flags.size());
   for (std::size_t c = 0; c < flags.size(); ++c) {
     if (flags[c] != 0 && flags[c] != 1)
@@ -776,12 +853,74 @@ void flush(hid_t file, const std::string& context) {
   h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), context, "flushing the file");
 }
 
+// Sets the case count (extent of the first axis) of /name to `rows` when it differs. With
+// early allocation, growing allocates (and fills) every chunk of the new rows and shrinking
+// frees the chunks of the dropped ones.
+void set_cases(hid_t file, const char* name, hsize_t rows, const std::string& context) {
+  h5::Dataset dataset = open_dataset(file, name, context);
+  std::vector<hsize_t> dims = dataset_dims(dataset.get(), context, std::string("/") + name);
+  if (dims.empty()) throw Error(context + ": /" + name + " is a scalar");
+  if (dims[0] == rows) return;
+  const bool grow = dims[0] < rows;
+  dims[0] = rows;
+  h5::check(H5Dset_extent(dataset.get(), dims.data()), context,
+            (std::string(grow ? "adding a case to /" : "dropping unfinished rows of /") + name +
+             (grow ? " (a dataset that cannot grow?)" : ""))
+                .c_str());
+}
+
 // Writes done[c] = flag (rank 0's selection; collective).
 void write_done(hid_t file, Index c, std::int8_t flag, int rank, const std::string& context) {
   h5::Dataset done = open_dataset(file, "done", context);
   h5::PropertyList transfer = collective_transfer(context);
   transfer_slab(true, done.get(), H5T_NATIVE_INT8, {static_cast<hsize_t>(c)}, {1}, &flag, rank == 0, transfer.get(),
                 context, "/done");
+}
+
+// A recording killed while HDF5 flushed may leave chunks and metadata past the end of
+// allocated space that the superblock records (its EOA), referred to by rows beyond the case
+// count. The next recording drops those rows; so that it allocates nothing on top of them
+// meanwhile, the EOA is first raised to the file's size. Serial (the MPI-IO driver cannot
+// change the EOA), on rank 0 before the file is opened in parallel, and only when needed.
+void cover_whole_file(const std::string& path, const std::string& context) {
+  h5::QuietErrors quiet;
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(context + ": cannot determine its size (" + ec.message() + ")");
+  haddr_t eoa = HADDR_UNDEF;
+  {
+    h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    h5::check(file.get(), context, "opening the file");
+    h5::check(H5Fget_eoa(file.get(), &eoa), context, "reading the file's allocated size");
+  }
+  if (eoa != HADDR_UNDEF && eoa >= size) return;
+  h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+  h5::check(file.get(), context, "opening the file to repair it");
+  h5::check(H5Fincrement_filesize(file.get(), 0), context, "extending the file's allocated space to its size");
+  h5::check(H5Fclose(file.release()), context, "closing the repaired file");
+}
+
+// For the message that refuses to append to a file check_trajectory_file() refused: how many
+// cases its /done lists as done, when HDF5 can still read /done (else empty). Never throws.
+std::string done_cases_hint(const std::string& path) {
+  try {
+    h5::QuietErrors quiet;
+    h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    if (!file.valid()) return {};
+    h5::Dataset done(H5Dopen2(file.get(), "done", H5P_DEFAULT));
+    if (!done.valid()) return {};
+    const std::vector<hsize_t> dims = dataset_dims(done.get(), "", "/done");
+    if (dims.size() != 1 || dims[0] > (hsize_t{1} << 24)) return {};
+    for (hsize_t rows : {dims[0], dims[0] > 0 ? dims[0] - 1 : 0}) {
+      std::vector<std::int8_t> flags(static_cast<std::size_t>(rows));
+      if (!try_read_rows(file.get(), "done", rows, dims, H5T_NATIVE_INT8, flags.data(), "", "/done")) continue;
+      const auto count = std::count(flags.begin(), flags.end(), std::int8_t{1});
+      return " (its /done still reads as " + std::to_string(count) + " done case" + (count == 1 ? "" : "s") +
+             " of " + std::to_string(dims[0]) + ")";
+    }
+  } catch (const std::exception&) {
+  }
+  return {};
 }
 
 }  // namespace
@@ -827,7 +966,7 @@ TrajectoryWriter::TrajectoryWriter(MPI_Comm comm, const std::string& path, const
   }
 
   // Rank 0 decides: create the file, or append to (or reuse a case of) a matching dataset.
-  std::int64_t plan[2] = {0, 0};  // {create, case}
+  std::int64_t plan[3] = {0, 0, 0};  // {create, case, cases}
   {
     std::string error;
     if (rank == 0) {
@@ -840,7 +979,10 @@ TrajectoryWriter::TrajectoryWriter(MPI_Comm comm, const std::string& path, const
           try {
             info = check_trajectory_file(path_);
           } catch (const Error& e) {
-            throw Error(std::string(e.what()) + "; cannot append a recording to it (record into a new file)");
+            throw Error(std::string(e.what()) + "; cannot append a recording to it" + done_cases_hint(path_) +
+                        ": record into a new file (a recording killed while it created the file, or while HDF5 "
+                        "flushed it, can leave a file no reader accepts; README \"Datasets of recorded "
+                        "trajectories\", Writing)");
           }
           const std::string diff = info.layout.difference(layout_);
           if (!diff.empty())
@@ -848,13 +990,15 @@ TrajectoryWriter::TrajectoryWriter(MPI_Comm comm, const std::string& path, const
                         "(or record into a new file)");
           const auto not_done = std::find(info.done.begin(), info.done.end(), std::int8_t{0});
           plan[1] = static_cast<std::int64_t>(not_done - info.done.begin());
+          plan[2] = info.cases;
+          cover_whole_file(path_, context);
         }
       } catch (const std::exception& e) {
         error = e.what();
       }
     }
     agree_on_error(comm_, error);
-    FNO_MPI(MPI_Bcast(plan, 2, MPI_INT64_T, 0, comm_));
+    FNO_MPI(MPI_Bcast(plan, 3, MPI_INT64_T, 0, comm_));
   }
   case_ = plan[1];
   written_.assign(3 + layout_.times.size(), false);
@@ -913,20 +1057,25 @@ TrajectoryWriter::TrajectoryWriter(MPI_Comm comm, const std::string& path, const
       file_ = h5::File(H5Fopen(path_.c_str(), H5F_ACC_RDWR, access.get()));
       h5::check(file_.get(), context, "opening the file for appending");
     }
-    // Grow every per-case array that is too short to hold case_, /done last.
-    const auto needed = static_cast<hsize_t>(case_ + 1);
-    for (const char* name : {"initial", "inputs", "outputs", "seeds", "parameters", "done"}) {
-      if (F == 0 && std::strcmp(name, "inputs") == 0) continue;
-      h5::Dataset dataset = open_dataset(file_.get(), name, context);
-      std::vector<hsize_t> dims = dataset_dims(dataset.get(), context, std::string("/") + name);
-      if (dims.empty()) throw Error(context + ": /" + name + " is a scalar");
-      if (dims[0] >= needed) continue;
-      dims[0] = needed;
-      h5::check(H5Dset_extent(dataset.get(), dims.data()), context,
-                (std::string("adding a case to /") + name + " (a dataset that cannot grow?)").c_str());
-    }
+    // The case count is /done's extent; its growth is the commit point. The rows every array
+    // keeps: the first `cases` (done cases, and an unfinished case before the last that is
+    // reused), or all but the last when the last case is the one reused: it is added again,
+    // since its rows may be partly allocated. /done shrinks first (flushed), then the other
+    // arrays drop their rows beyond it (a recording killed after growing them) and grow to
+    // hold case_, flushed, and only then /done grows to the new case count, flushed. A kill
+    // anywhere leaves /done's extent at a count whose rows are stored in every array.
+    const auto cases = static_cast<hsize_t>(plan[2]);
+    const hsize_t keep = static_cast<hsize_t>(case_) + 1 == cases ? cases - 1 : cases;
+    const hsize_t needed = std::max(cases, static_cast<hsize_t>(case_) + 1);
+    const std::vector<const char*> data_arrays =
+        F > 0 ? std::vector<const char*>{"initial", "inputs", "outputs", "seeds", "parameters"}
+              : std::vector<const char*>{"initial", "outputs", "seeds", "parameters"};
+    set_cases(file_.get(), "done", keep, context);
     flush(file_.get(), context);
-    write_done(file_.get(), case_, 0, rank, context);
+    for (const char* name : data_arrays) set_cases(file_.get(), name, keep, context);
+    for (const char* name : data_arrays) set_cases(file_.get(), name, needed, context);
+    flush(file_.get(), context);
+    set_cases(file_.get(), "done", needed, context);  // new rows hold the fill value 0: not done
     flush(file_.get(), context);
   });
 }

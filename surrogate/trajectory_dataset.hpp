@@ -24,11 +24,19 @@
 // grid axes), its chunks allocated when the case axis grows (early allocation, so every
 // chunk of every case exists), extensible along the case axis; all writes are collective
 // (parallel HDF5 1.10 checksums only collective writes). File format: checksummed HDF5 1.10
-// like every file petsc-fno writes. A recording that is killed leaves its case with done = 0;
-// the next recording reuses the first case that is not done, and readers skip such cases.
-// The case count is /done's extent: a writer grows the other per-case arrays first and /done
-// last, so a recording killed while growing them leaves longer arrays, which readers accept.
-// One recording at a time per file (HDF5 1.10's MPI-IO driver takes no lock).
+// like every file petsc-fno writes. The case count is /done's extent, and its growth is a
+// recording's commit point: a writer grows the other per-case arrays and flushes them, then
+// grows /done (its new row holds the fill value 0) and flushes, writes the case, flushes, sets
+// done = 1 and flushes. A recording killed at any moment of an append leaves a file that
+// check_trajectory_file() accepts: rows of the other arrays beyond the case count may be
+// unallocated or half-made (not checked), and the last row of /done may be unallocated or
+// unreadable (HDF5 had not finished flushing its growth: that case is not done); readers skip
+// cases that are not done. The next recording reuses the first case that is not done; when
+// that is the last case it drops its rows (/done first) and adds them again, and it always
+// drops rows beyond the case count first (after raising the file's allocated size to cover
+// whatever the killed run wrote). Residual: a recording killed while it creates the file
+// leaves one that is refused (delete it). One recording at a time per file (HDF5 1.10's
+// MPI-IO driver takes no lock).
 #pragma once
 #include <mpi.h>
 

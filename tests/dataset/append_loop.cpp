@@ -1,7 +1,8 @@
 // A recording killed at any moment (README "Datasets of recorded trajectories"): the writer
-// grows the case axis, writes done = 0, the case, then done = 1, flushing between, so SIGKILL
-// anywhere leaves a file that check_trajectory_file opens and whose done cases read back
-// intact. kill_appends.py drives this program:
+// grows the other per-case arrays, then /done (the commit point), writes the case, then
+// done = 1, flushing between, so SIGKILL anywhere in an append leaves a file that
+// check_trajectory_file opens and whose done cases read back intact. kill_appends.py drives
+// this program:
 //
 //   fno-test-append-loop append FILE [K]  appends cases with fno::TrajectoryWriter (one rank,
 //                                      the whole grid) until it is killed; every value is a
@@ -19,6 +20,8 @@
 //                                      extent of /initial, > N when the writer was killed
 //                                      between growing it and /done); exit 1 with the
 //                                      reason otherwise
+// With FNO_TRACE_WRITES set in the environment, each write is printed to stderr (number, kind,
+// offset, bytes): which kill point falls where.
 #include <hdf5.h>
 #include <mpi.h>
 
@@ -40,9 +43,18 @@ using fno::Index;
 
 long long kill_at_write = 0;  // 0: never; else the K-th write is not made: SIGKILL instead
 long long writes = 0;
+bool trace_writes = std::getenv("FNO_TRACE_WRITES") != nullptr;  // print each write to stderr
 
-void count_write() {
-  if (++writes == kill_at_write) std::raise(SIGKILL);
+void count_write(const char* kind, long long offset, long long bytes) {
+  ++writes;
+  if (trace_writes) std::fprintf(stderr, "write %lld: %s at %lld, %lld bytes\n", writes, kind, offset, bytes);
+  if (writes == kill_at_write) std::raise(SIGKILL);
+}
+
+long long bytes_of(int count, MPI_Datatype datatype) {
+  int size = 0;
+  PMPI_Type_size(datatype, &size);
+  return static_cast<long long>(count) * size;
 }
 
 }  // namespace
@@ -51,16 +63,16 @@ void count_write() {
 // counted, and the K-th is never made.
 extern "C" int MPI_File_write_at(MPI_File fh, MPI_Offset offset, const void* buf, int count, MPI_Datatype datatype,
                                  MPI_Status* status) {
-  count_write();
+  count_write("write_at", offset, bytes_of(count, datatype));
   return PMPI_File_write_at(fh, offset, buf, count, datatype, status);
 }
 extern "C" int MPI_File_write_at_all(MPI_File fh, MPI_Offset offset, const void* buf, int count, MPI_Datatype datatype,
                                      MPI_Status* status) {
-  count_write();
+  count_write("write_at", offset, bytes_of(count, datatype));
   return PMPI_File_write_at_all(fh, offset, buf, count, datatype, status);
 }
 extern "C" int MPI_File_set_size(MPI_File fh, MPI_Offset size) {
-  count_write();
+  count_write("set_size", size, 0);
   return PMPI_File_set_size(fh, size);
 }
 

@@ -8,13 +8,15 @@ finished cases and killed the writer in the middle of a case at least once. Kill
 between growing the per-case arrays and growing /done (longer arrays than cases) are counted
 and reported, not required: that window is a small part of a case.
 
-sweep: the same at every write instead of at random moments: a file of 3 cases is
-appended to once, killed (SIGKILL, by the writer itself through MPI's profiling interface)
+sweep: the same at every write instead of at random moments: a file of CASES (3) done cases
+is appended to once, killed (SIGKILL, by the writer itself through MPI's profiling interface)
 just before its K-th MPI-IO write, for every K of one append; each time `verify` must accept
-the file and a further recording must append to it.
+the file (the base's done cases, or one more), a further recording must append to it, and
+`verify` must then find one more done case. Then the same for a file whose last case (the
+CASES + 1-th) is unfinished: the append reuses it (drops its rows and adds them again).
 
 Usage: kill_appends.py PROGRAM WORKDIR SEED [SECONDS]
-       kill_appends.py sweep PROGRAM WORKDIR
+       kill_appends.py sweep PROGRAM WORKDIR [CASES]   (CASES: done cases of the base file, 3)
 """
 import os
 import random
@@ -30,39 +32,76 @@ SINGLETON_ENV = dict(OMPI_MCA_ess_singleton_isolated="1", OMPI_MCA_btl="self", O
                      OMPI_MCA_osc="^ucx", OMPI_MCA_mtl="^ofi", OMPI_MCA_sharedfp="^sm")
 
 
-def sweep(program, workdir):
-    os.makedirs(workdir, exist_ok=True)
-    env = dict(os.environ, **SINGLETON_ENV)
-    base, path = os.path.join(workdir, "base.h5"), os.path.join(workdir, "killed.h5")
-    for f in (base, path):
-        if os.path.exists(f):
-            os.remove(f)
-    run = lambda *args: subprocess.run([program, *args], env=env, capture_output=True, text=True, errors="replace",
-                                       timeout=60)
-    run("create", base, "3")
+def sweep_base(run, base, path, label):
+    """Kills one append to `base` (a copy at `path`) before each of its writes in turn; each
+    time `verify` must accept the file (with the done cases of the base, or one more), a further
+    recording must append to it and `verify` must then find one more done case. Returns (writes, failed kill points)."""
     shutil.copy(base, path)
-    m = re.search(r"writes (\d+)", run("create", path, "1").stdout)
-    if not m:
-        print("FAIL cannot count the writes of one append")
-        return 1
-    writes, failures = int(m.group(1)), []
+    before = run("verify", path)
+    m = re.search(r"done (\d+)", before.stdout)
+    n = re.search(r"writes (\d+)", run("create", path, "1").stdout)
+    if before.returncode != 0 or not m or not n:
+        print(f"FAIL {label}: cannot verify the base file or count the writes of one append: "
+              f"{before.stdout.strip()} {before.stderr.strip()}")
+        return 0, [0]
+    done_before, writes, failures = int(m.group(1)), int(n.group(1)), []
     for k in range(1, writes + 1):
         shutil.copy(base, path)
         killed = run("append", path, str(k))
         verdict = run("verify", path)
         again = run("create", path, "1") if verdict.returncode == 0 else None
-        ok = killed.returncode == -signal.SIGKILL and verdict.returncode == 0 and again.returncode == 0
+        after = run("verify", path) if again is not None and again.returncode == 0 else None
+        m = re.search(r"done (\d+)", verdict.stdout)
+        n = re.search(r"done (\d+)", after.stdout) if after is not None else None
+        ok = (killed.returncode == -signal.SIGKILL and verdict.returncode == 0 and again.returncode == 0 and
+              after.returncode == 0 and m is not None and n is not None and
+              done_before <= int(m.group(1)) <= done_before + 1 and int(n.group(1)) == int(m.group(1)) + 1)
         text = (verdict.stdout + verdict.stderr + (again.stderr if again else "")).strip()
-        print(f"{'ok  ' if ok else 'FAIL'} killed before write {k} of {writes}: {text}")
+        if after is not None:
+            text += " | after a further recording: " + (after.stdout + after.stderr).strip()
+        print(f"{'ok  ' if ok else 'FAIL'} {label}: killed before write {k} of {writes}: {text}")
         if not ok:
             failures.append(k)
-    print(f"{writes} kill points, {len(failures)} failed: {failures}")
-    return 1 if failures else 0
+    return writes, failures
+
+
+def sweep(program, workdir, cases=3):
+    os.makedirs(workdir, exist_ok=True)
+    env = dict(os.environ, **SINGLETON_ENV)
+    base, unfinished, path = (os.path.join(workdir, name) for name in ("base.h5", "unfinished.h5", "killed.h5"))
+    for f in (base, unfinished, path):
+        if os.path.exists(f):
+            os.remove(f)
+    run = lambda *args: subprocess.run([program, *args], env=env, capture_output=True, text=True, errors="replace",
+                                       timeout=60)
+    run("create", base, str(cases))
+    # CASES done cases and one more unfinished (its writer killed as late as that leaves it so),
+    # which the next recording adds again: the sweep then covers dropping and regrowing its rows.
+    shutil.copy(base, unfinished)
+    m = re.search(r"writes (\d+)", run("create", unfinished, "1").stdout)
+    made = False
+    for k in range(int(m.group(1)) if m else 0, 0, -1):
+        shutil.copy(base, unfinished)
+        run("append", unfinished, str(k))
+        if re.search(rf"cases {cases + 1} done {cases}\b", run("verify", unfinished).stdout):
+            made = True
+            break
+    if not made:
+        print("FAIL cannot make a file whose last case is unfinished")
+        return 1
+    total = 0
+    failed = []
+    for file, label in ((base, "append"), (unfinished, "reuse")):
+        writes, failures = sweep_base(run, file, path, label)
+        total += writes
+        failed += [f"{label} {k}" for k in failures]
+    print(f"{total} kill points, {len(failed)} failed: {failed}")
+    return 1 if failed else 0
 
 
 def main():
     if sys.argv[1] == "sweep":
-        return sweep(sys.argv[2], sys.argv[3])
+        return sweep(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 3)
     program, workdir, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     budget = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
     os.makedirs(workdir, exist_ok=True)
