@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -44,6 +46,33 @@ std::string FindFlow(const std::string& requested) {
 }
 
 namespace {
+// The running flow, for the signal handler: a program stopped with SIGTERM/SIGINT/SIGHUP
+// (a time-boxed generation) takes its flow down with it instead of leaving it orphaned.
+volatile sig_atomic_t running_flow = 0;
+extern "C" void StopFlowAndExit(int signal_number) {
+  if (running_flow > 0) ::kill(static_cast<pid_t>(running_flow), SIGTERM);
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
+
+// Installs StopFlowAndExit for the duration of one flow run, restoring the previous handlers.
+class ForwardSignals {
+ public:
+  ForwardSignals() {
+    for (std::size_t s = 0; s < kSignals.size(); ++s) previous_[s] = std::signal(kSignals[s], StopFlowAndExit);
+  }
+  ~ForwardSignals() {
+    running_flow = 0;
+    for (std::size_t s = 0; s < kSignals.size(); ++s) std::signal(kSignals[s], previous_[s]);
+  }
+  ForwardSignals(const ForwardSignals&) = delete;
+  ForwardSignals& operator=(const ForwardSignals&) = delete;
+
+ private:
+  static constexpr std::array<int, 3> kSignals = {SIGTERM, SIGINT, SIGHUP};
+  std::array<void (*)(int), 3> previous_{};
+};
+
 // posix_spawn's file actions and attributes, released on every path.
 struct SpawnSetup {
   posix_spawn_file_actions_t actions;
@@ -87,8 +116,10 @@ FlowRun RunFlow(const std::string& flow, const std::string& deck, const std::str
   posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   const auto start = std::chrono::steady_clock::now();
   pid_t pid = 0;
+  ForwardSignals forward;
   const int rc = posix_spawn(&pid, flow.c_str(), &setup.actions, nullptr, argv.data(), envp.data());
   if (rc != 0) throw std::runtime_error("cannot start OPM Flow '" + flow + "': " + std::strerror(rc));
+  running_flow = static_cast<sig_atomic_t>(pid);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw std::runtime_error(std::string("waiting for OPM Flow failed: ") + std::strerror(errno));
