@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/mpi-env.sh
 work=${1:-train-opm-work}
-cases=${CASES:-260}; heldout=${HELDOUT:-40}; epochs=${EPOCHS:-20}; stop_after=${STOP_AFTER:-0}; val=${VAL:-26}
+cases=${CASES:-283}; heldout=${HELDOUT:-40}; epochs=${EPOCHS:-20}; stop_after=${STOP_AFTER:-0}; val=${VAL:-28}
 ranks=${RANKS:-2}; gen_ranks=${GEN_RANKS:-1}; build=${BUILD:-build}
 mkdir -p "$work"
 mpiexec -n "$gen_ranks" "$build/bin/fno-opm-gen" -n "$cases" -seed 11 -output "$work/opm-train.h5" -workdir "$work/opm-train-work"
