@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include <unistd.h>  // getpid: the temporary name of a new file
+
 #include "error.hpp"
 #include "rank_agreement.hpp"
 
@@ -966,7 +968,7 @@ TrajectoryWriter::TrajectoryWriter(MPI_Comm comm, const std::string& path, const
   }
 
   // Rank 0 decides: create the file, or append to (or reuse a case of) a matching dataset.
-  std::int64_t plan[3] = {0, 0, 0};  // {create, case, cases}
+  std::int64_t plan[4] = {0, 0, 0, 0};  // {create, case, cases, rank 0's process id}
   {
     std::string error;
     if (rank == 0) {
@@ -974,36 +976,47 @@ TrajectoryWriter::TrajectoryWriter(MPI_Comm comm, const std::string& path, const
         std::error_code ec;
         if (!std::filesystem::exists(path_, ec)) {
           plan[0] = 1;
+          plan[3] = static_cast<std::int64_t>(getpid());
         } else {
           TrajectoryInfo info;
           try {
             info = check_trajectory_file(path_);
           } catch (const Error& e) {
             throw Error(std::string(e.what()) + "; cannot append a recording to it" + done_cases_hint(path_) +
-                        ": record into a new file (a recording killed while it created the file, or while HDF5 "
-                        "flushed it, can leave a file no reader accepts; README \"Datasets of recorded "
-                        "trajectories\", Writing)");
+                        ": record into a new file (a recording killed while HDF5 flushed the file can leave a file no "
+                        "reader accepts; README \"Datasets of recorded trajectories\", Writing)");
           }
           const std::string diff = info.layout.difference(layout_);
           if (!diff.empty())
             throw Error(context + " " + diff + "; append only recordings of the same grid, fields and times " +
                         "(or record into a new file)");
-          const auto not_done = std::find(info.done.begin(), info.done.end(), std::int8_t{0});
-          plan[1] = static_cast<std::int64_t>(not_done - info.done.begin());
-          plan[2] = info.cases;
-          cover_whole_file(path_, context);
+          if (std::find(info.done.begin(), info.done.end(), std::int8_t{1}) == info.done.end()) {
+            // No case was ever finished (e.g. the first recording was killed while HDF5 flushed
+            // the first growth, which can leave index metadata no later writer can change):
+            // nothing is lost by making the file again.
+            std::filesystem::remove(path_, ec);
+            if (ec) throw Error(context + ": cannot replace the empty dataset (" + ec.message() + ")");
+            plan[0] = 1;
+            plan[3] = static_cast<std::int64_t>(getpid());
+          } else {
+            const auto not_done = std::find(info.done.begin(), info.done.end(), std::int8_t{0});
+            plan[1] = static_cast<std::int64_t>(not_done - info.done.begin());
+            plan[2] = info.cases;
+            cover_whole_file(path_, context);
+          }
         }
       } catch (const std::exception& e) {
         error = e.what();
       }
     }
     agree_on_error(comm_, error);
-    FNO_MPI(MPI_Bcast(plan, 3, MPI_INT64_T, 0, comm_));
+    FNO_MPI(MPI_Bcast(plan, 4, MPI_INT64_T, 0, comm_));
   }
   case_ = plan[1];
   written_.assign(3 + layout_.times.size(), false);
   if (layout_.input_fields.empty()) written_[1] = true;
 
+  const std::string creating = path_ + ".tmp." + std::to_string(plan[3]);
   on_every_rank(comm_, [&] {
     h5::QuietErrors quiet;
     h5::PropertyList access = parallel_access(comm_, context);
@@ -1014,7 +1027,10 @@ TrajectoryWriter::TrajectoryWriter(MPI_Comm comm, const std::string& path, const
     if (plan[0]) {
       h5::PropertyList create = h5::compact_file_creation();
       h5::check(create.get(), context, "preparing the file's creation properties");
-      file_ = h5::File(H5Fcreate(path_.c_str(), H5F_ACC_EXCL, create.get(), access.get()));
+      // A new file is made under a temporary name and renamed once its structure is flushed
+      // (below): a recording killed while creating it leaves no file at `path` (at most a
+      // stray `path.tmp.PID`), so the next recording simply creates it again.
+      file_ = h5::File(H5Fcreate(creating.c_str(), H5F_ACC_EXCL, create.get(), access.get()));
       h5::check(file_.get(), context, "creating the file");
       h5::Group root(H5Gopen2(file_.get(), "/", H5P_DEFAULT));
       h5::check(root.get(), context, "opening the root group");
@@ -1053,6 +1069,28 @@ TrajectoryWriter::TrajectoryWriter(MPI_Comm comm, const std::string& path, const
       h5::PropertyList transfer = collective_transfer(context);
       transfer_slab(true, times.get(), H5T_NATIVE_DOUBLE, {0}, {T}, layout_.times.data(), rank == 0, transfer.get(),
                     context, "/times");
+      // The structure is on disk: give the file its name (the open handles stay valid).
+      h5::check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), context, "flushing the new file");
+      FNO_MPI(MPI_Barrier(comm_));
+      std::int32_t renamed = 1;
+      std::string why;
+      if (rank == 0) {
+        std::error_code ec;
+        if (std::filesystem::exists(path_, ec)) {
+          renamed = 0;
+          why = "another program created it meanwhile";
+        } else {
+          std::filesystem::rename(creating, path_, ec);
+          if (ec) {
+            renamed = 0;
+            why = ec.message();
+          }
+        }
+      }
+      FNO_MPI(MPI_Bcast(&renamed, 1, MPI_INT32_T, 0, comm_));
+      if (!renamed)
+        throw Error(context + ": could not give the new dataset its name (renaming '" + creating + "'" +
+                    (why.empty() ? std::string() : ": " + why) + ")");
     } else {
       file_ = h5::File(H5Fopen(path_.c_str(), H5F_ACC_RDWR, access.get()));
       h5::check(file_.get(), context, "opening the file for appending");

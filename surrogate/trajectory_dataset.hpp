@@ -34,9 +34,11 @@
 // cases that are not done. The next recording reuses the first case that is not done; when
 // that is the last case it drops its rows (/done first) and adds them again, and it always
 // drops rows beyond the case count first (after raising the file's allocated size to cover
-// whatever the killed run wrote). Residual: a recording killed while it creates the file
-// leaves one that is refused (delete it). One recording at a time per file (HDF5 1.10's
-// MPI-IO driver takes no lock).
+// whatever the killed run wrote). A new file is created as `path.tmp.PID` and renamed to
+// `path` once its empty structure is flushed, so a recording killed while creating it leaves
+// no dataset (at most that stray temporary file); a dataset that holds no finished case is
+// made again by the next recording. One recording at a time per file (HDF5
+// 1.10's MPI-IO driver takes no lock).
 #pragma once
 #include <mpi.h>
 
