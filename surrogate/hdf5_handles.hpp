@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -129,6 +130,40 @@ struct StoredDataset {
   bool ieee_float = false;  // IEEE float32 or float64, either byte order
 };
 
+// The element type of `dataset` into `stored` (class, size, IEEE float); refuses unusable sizes.
+inline void read_stored_type(hid_t dataset, StoredDataset& stored, const std::string& context, const std::string& label) {
+  Handle<H5Tclose> type(H5Dget_type(dataset));
+  if (!type.valid()) fail_corrupt(context, "reading the type of " + label);
+  stored.type_class = H5Tget_class(type.get());
+  stored.type_size = H5Tget_size(type.get());
+  for (hid_t known : {H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE})
+    stored.ieee_float = stored.ieee_float || H5Tequal(type.get(), known) > 0;
+  if (stored.type_size == 0 || stored.type_size > 64) throw Error(context + ": " + label + " has an unusable type");
+}
+
+// Refuses storage a petsc-fno file never uses (creation properties `create` of a dataset):
+// virtual or unknown layouts, external files, any filter but fletcher32. Returns the layout.
+inline H5D_layout_t check_storage_kind(hid_t create, const std::string& context, const std::string& label) {
+  const H5D_layout_t layout = H5Pget_layout(create);
+  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
+    throw Error(context + ": " + label + " uses virtual or unknown storage; petsc-fno files hold their data themselves");
+  if (H5Pget_external_count(create) != 0)
+    throw Error(context + ": " + label + " keeps its data in an external file; petsc-fno files hold their data themselves");
+  const int filters = H5Pget_nfilters(create);
+  if (filters < 0) fail_corrupt(context, "reading the filters of " + label);
+  for (int k = 0; k < filters; ++k) {
+    unsigned flags = 0, config = 0;
+    std::size_t values = 0;
+    char filter_name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(create, static_cast<unsigned>(k), &flags, &values, nullptr,
+                                           sizeof filter_name, filter_name, &config);
+    if (id != H5Z_FILTER_FLETCHER32)
+      throw Error(context + ": " + label + " is stored through HDF5 filter " + std::to_string(id) +
+                  "; petsc-fno files store data uncompressed (fletcher32 checksums only)");
+  }
+  return layout;
+}
+
 // Checks dataset `name` of `group` before anything is allocated for it or read from it: a
 // hard link to a dataset with a readable type and dataspace, stored in this file
 // (contiguous, compact or chunked; no external or virtual storage; no filter but
@@ -146,13 +181,7 @@ inline StoredDataset check_stored_dataset(hid_t group, const std::string& name, 
   Handle<H5Dclose> dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT));
   if (!dataset.valid()) fail_corrupt(context, "opening " + label);
   StoredDataset stored;
-  Handle<H5Tclose> type(H5Dget_type(dataset.get()));
-  if (!type.valid()) fail_corrupt(context, "reading the type of " + label);
-  stored.type_class = H5Tget_class(type.get());
-  stored.type_size = H5Tget_size(type.get());
-  for (hid_t known : {H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE})
-    stored.ieee_float = stored.ieee_float || H5Tequal(type.get(), known) > 0;
-  if (stored.type_size == 0 || stored.type_size > 64) throw Error(context + ": " + label + " has an unusable type");
+  read_stored_type(dataset.get(), stored, context, label);
 
   Handle<H5Sclose> space(H5Dget_space(dataset.get()));
   const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
@@ -163,23 +192,7 @@ inline StoredDataset check_stored_dataset(hid_t group, const std::string& name, 
 
   Handle<H5Pclose> create(H5Dget_create_plist(dataset.get()));
   if (!create.valid()) fail_corrupt(context, "reading the storage of " + label);
-  const H5D_layout_t layout = H5Pget_layout(create.get());
-  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
-    throw Error(context + ": " + label + " uses virtual or unknown storage; petsc-fno files hold their data themselves");
-  if (H5Pget_external_count(create.get()) != 0)
-    throw Error(context + ": " + label + " keeps its data in an external file; petsc-fno files hold their data themselves");
-  const int filters = H5Pget_nfilters(create.get());
-  if (filters < 0) fail_corrupt(context, "reading the filters of " + label);
-  for (int k = 0; k < filters; ++k) {
-    unsigned flags = 0, config = 0;
-    std::size_t values = 0;
-    char filter_name[64] = {};
-    const H5Z_filter_t id = H5Pget_filter2(create.get(), static_cast<unsigned>(k), &flags, &values, nullptr,
-                                           sizeof filter_name, filter_name, &config);
-    if (id != H5Z_FILTER_FLETCHER32)
-      throw Error(context + ": " + label + " is stored through HDF5 filter " + std::to_string(id) +
-                  "; petsc-fno files store data uncompressed (fletcher32 checksums only)");
-  }
+  const H5D_layout_t layout = check_storage_kind(create.get(), context, label);
 
   long double needed = static_cast<long double>(stored.type_size);
   for (hsize_t e : stored.dims) needed *= static_cast<long double>(e);
@@ -319,6 +332,25 @@ inline void require_checksummed_format(const std::string& path, std::uint64_t fi
   if (format.superblock_version > 3)
     throw Error(context + ": superblock version " + std::to_string(format.superblock_version) +
                 " is unknown to this HDF5 (1.10); the file is corrupt or from a newer HDF5");
+}
+
+// An untrusted petsc-fno file opened read-only by one process, after the checks that come
+// before HDF5 parses anything: a regular file, its size, the checksummed format.
+struct UntrustedFile {
+  File file;
+  std::uint64_t size = 0;
+};
+inline UntrustedFile open_untrusted(const std::string& path, const std::string& context) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(context + ": no such file");
+  UntrustedFile opened;
+  opened.size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(context + ": cannot determine its size (" + ec.message() + ")");
+  require_checksummed_format(path, opened.size, context);
+  opened.file = File(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!opened.file.valid())
+    throw Error(context + ": HDF5 cannot open it; the file is corrupt or truncated (" + error_stack_text() + ")");
+  return opened;
 }
 
 }  // namespace fno::h5

@@ -895,14 +895,7 @@ CheckpointState read_checkpoint_state(hid_t file, const std::string& context) {
 ModelFileInfo inspect(const std::string& path, const ReadRequest& request) {
   const std::string context = "model file '" + path + "'";
   h5::QuietErrors quiet;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(context + ": no such file");
-  const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
-  if (ec) throw Error(context + ": cannot determine its size (" + ec.message() + ")");
-  h5::require_checksummed_format(path, file_size, context);
-  h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
-  if (!file.valid())
-    throw Error(context + ": HDF5 cannot open it; the file is corrupt or truncated (" + h5::error_stack_text() + ")");
+  const auto [file, file_size] = h5::open_untrusted(path, context);
   h5::Group root(H5Gopen2(file.get(), "/", H5P_DEFAULT));
   if (!root.valid()) corrupt(context, "opening the root group");
 

@@ -441,27 +441,8 @@ h5::StoredDataset check_per_case(hid_t group, const char* name, std::uint64_t fi
     return h5::check_stored_dataset(group, name, file_size, context, label, 0);
   h5::StoredDataset stored;
   stored.dims = dims;
-  h5::Datatype type(H5Dget_type(dataset.get()));
-  if (!type.valid()) h5::fail_corrupt(context, "reading the type of " + label);
-  stored.type_class = H5Tget_class(type.get());
-  stored.type_size = H5Tget_size(type.get());
-  for (hid_t known : {H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE})
-    stored.ieee_float = stored.ieee_float || H5Tequal(type.get(), known) > 0;
-  if (stored.type_size == 0 || stored.type_size > 64) throw Error(context + ": " + label + " has an unusable type");
-  if (H5Pget_external_count(create.get()) != 0)
-    throw Error(context + ": " + label + " keeps its data in an external file; petsc-fno files hold their data themselves");
-  const int filters = H5Pget_nfilters(create.get());
-  if (filters < 0) h5::fail_corrupt(context, "reading the filters of " + label);
-  for (int k = 0; k < filters; ++k) {
-    unsigned flags = 0, config = 0;
-    std::size_t values = 0;
-    char filter_name[64] = {};
-    const H5Z_filter_t id = H5Pget_filter2(create.get(), static_cast<unsigned>(k), &flags, &values, nullptr,
-                                           sizeof filter_name, filter_name, &config);
-    if (id != H5Z_FILTER_FLETCHER32)
-      throw Error(context + ": " + label + " is stored through HDF5 filter " + std::to_string(id) +
-                  "; petsc-fno files store data uncompressed (fletcher32 checksums only)");
-  }
+  h5::read_stored_type(dataset.get(), stored, context, label);
+  h5::check_storage_kind(create.get(), context, label);
   return stored;
 }
 
@@ -616,14 +597,7 @@ std::vector<Index> TrajectoryInfo::done_cases() const {
 TrajectoryInfo check_trajectory_file(const std::string& path) {
   const std::string context = context_of(path);
   h5::QuietErrors quiet;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(context + ": no such file");
-  const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
-  if (ec) throw Error(context + ": cannot determine its size (" + ec.message() + ")");
-  h5::require_checksummed_format(path, file_size, context);
-  h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
-  if (!file.valid())
-    throw Error(context + ": HDF5 cannot open it; the file is corrupt or truncated (" + h5::error_stack_text() + ")");
+  const auto [file, file_size] = h5::open_untrusted(path, context);
   h5::Group root(H5Gopen2(file.get(), "/", H5P_DEFAULT));
   if (!root.valid()) h5::fail_corrupt(context, "opening the root group");
 
