@@ -206,37 +206,22 @@ PetscErrorCode RunProgram() {
   const int cases = static_cast<int>(options.cases);
   fno::sim::DatasetFile file;
   bool resumed = false;
+  std::vector<int> todo;
   {
-    int exists = 0;
-    if (rank == 0) exists = fs::exists(path) ? 1 : 0;
-    PetscCallMPI(MPI_Bcast(&exists, 1, MPI_INT, 0, PETSC_COMM_WORLD));
+    // Resume an existing file unless -overwrite; the cases still to run.
     std::string error;
     try {
-      fno::sim::H5QuietErrors quiet;
-      if (exists && !options.overwrite) {
-        file.OpenForResume(PETSC_COMM_WORLD, path, base, cases);
-        resumed = true;
-      } else {
-        file.Create(PETSC_COMM_WORLD, path, base, cases);
-      }
+      resumed = file.OpenOrCreate(PETSC_COMM_WORLD, path, base, cases, options.overwrite);
     } catch (const std::exception& e) {
       error = e.what();
     }
-    int failed = error.empty() ? 0 : 1, any = 0;
-    PetscCallMPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, PETSC_COMM_WORLD));
-    PetscCheck(!any, PETSC_COMM_WORLD, PETSC_ERR_FILE_UNEXPECTED, "fno-opm-gen: %s",
-               error.empty() ? "another rank could not open the dataset file" : error.c_str());
+    PetscCheck(error.empty(), PETSC_COMM_WORLD, PETSC_ERR_FILE_UNEXPECTED, "fno-opm-gen: %s", error.c_str());
+    try {
+      todo = file.UnfinishedCases();
+    } catch (const std::exception& e) {
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s", e.what());
+    }
   }
-  std::vector<std::int8_t> done;
-  try {
-    fno::sim::H5QuietErrors quiet;
-    done = file.ReadDoneFlags();
-  } catch (const std::exception& e) {
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s", e.what());
-  }
-  std::vector<int> todo;
-  for (int c = 0; c < cases; ++c)
-    if (!done[c]) todo.push_back(c);
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "fno-opm-gen: %s %s: %d cases, %d already done, %d to run on %d rank(s); flow %s, runs in %s\n",
                         resumed ? "resuming" : "writing", path.c_str(), cases, cases - (int)todo.size(), (int)todo.size(),
                         (int)size, flow.c_str(), options.workdir));

@@ -470,6 +470,39 @@ void DatasetFile::ReadOutputs(hsize_t c, const std::vector<hsize_t>& start, cons
   CheckOutputValues(path_, summary_, c, saturation.data(), saturation.size());
 }
 
+bool DatasetFile::OpenOrCreate(MPI_Comm comm, const std::string& path, const SimulatorConfig& config, int cases,
+                               bool overwrite) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  int exists = 0;
+  if (rank == 0) exists = std::filesystem::exists(path) ? 1 : 0;
+  MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
+  const bool resume = exists && !overwrite;
+  std::string error;
+  try {
+    fno::h5::QuietErrors quiet;
+    if (resume)
+      OpenForResume(comm, path, config, cases);
+    else
+      Create(comm, path, config, cases);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  int failed = error.empty() ? 0 : 1, any = 0;
+  MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm);
+  if (any) throw std::runtime_error(error.empty() ? "another rank could not open the dataset file" : error);
+  return resume;
+}
+
+std::vector<int> DatasetFile::UnfinishedCases() const {
+  fno::h5::QuietErrors quiet;
+  const std::vector<std::int8_t> done = ReadDoneFlags();
+  std::vector<int> todo;
+  for (std::size_t c = 0; c < done.size(); ++c)
+    if (!done[c]) todo.push_back(static_cast<int>(c));
+  return todo;
+}
+
 std::vector<std::int8_t> DatasetFile::ReadDoneFlags() const {
   std::vector<std::int8_t> done(cases_, 0);
   const H5Id& dataset = done_;

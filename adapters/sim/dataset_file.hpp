@@ -77,7 +77,13 @@ class DatasetFile {
   // Opens an existing file for resuming; throws std::runtime_error if it is not a dataset of
   // this schema, grid and case count. Collective.
   void OpenForResume(MPI_Comm comm, const std::string& path, const SimulatorConfig& config, int cases);
+  // Resumes `path` (OpenForResume) when it exists and `overwrite` is false, else creates it.
+  // Returns whether it resumed. Collective; throws std::runtime_error on every rank when any
+  // rank failed (its message, or "another rank could not open the dataset file").
+  bool OpenOrCreate(MPI_Comm comm, const std::string& path, const SimulatorConfig& config, int cases, bool overwrite);
   std::vector<std::int8_t> ReadDoneFlags() const;  // collective read, every rank gets all
+  // The cases whose done flag is 0, in order (ReadDoneFlags; collective).
+  std::vector<int> UnfinishedCases() const;
 
   // Independent writes (any subset of ranks). `start`/`count` describe this rank's block of
   // the grid in file order ([z][y][x]); data are in the same order.
