@@ -324,24 +324,15 @@ namespace {
 // v2: every name as the host calls it; times in the host's units.
 ProblemDescription TrajectoryProblem(const DatasetInfo& info, const Sampling& sampling) {
   ProblemDescription problem;
-  for (const std::string& field : info.input_fields) {
+  // Each input channel is the host's field or initial component itself (identity, scale 1).
+  auto as_is = [&](const std::string& name, const char* kind) {
     ProblemInput in;
-    in.name = field;
-    in.source = field;
-    in.kind = "field";
-    in.transform = "identity";
-    in.scale = 1.0;
+    in.name = in.source = name;
+    in.kind = kind;
     problem.inputs.push_back(in);
-  }
-  for (const std::string& component : info.initial_inputs) {
-    ProblemInput in;
-    in.name = component;
-    in.source = component;
-    in.kind = "initial_state";
-    in.transform = "identity";
-    in.scale = 1.0;
-    problem.inputs.push_back(in);
-  }
+  };
+  for (const std::string& field : info.input_fields) as_is(field, "field");
+  for (const std::string& component : info.initial_inputs) as_is(component, "initial_state");
   for (const std::string& component : info.output_fields) {
     ProblemOutput out;
     out.name = component;
