@@ -10,8 +10,8 @@
 #include <cstring>
 #include <vector>
 
-#include "blas.hpp"
-#include "truncated_dft.hpp"
+#include "common/blas.hpp"
+#include "fft/truncated_dft.hpp"
 
 namespace {
 

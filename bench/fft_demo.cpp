@@ -12,10 +12,10 @@
 #include <numbers>
 
 #include "bench_options.hpp"
-#include "blas.hpp"
-#include "error.hpp"
+#include "common/blas.hpp"
+#include "common/error.hpp"
 #include "timing.hpp"
-#include "truncated_fft.hpp"
+#include "fft/truncated_fft.hpp"
 
 using namespace fno;
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "bench_options.hpp"
-#include "blas.hpp"
-#include "error.hpp"
+#include "common/blas.hpp"
+#include "common/error.hpp"
 
 namespace fno::bench {
 int run_fft_bench(Options& opt, MPI_Comm comm);

@@ -18,14 +18,14 @@
 #include <string>
 
 #include "bench_options.hpp"
-#include "error.hpp"
-#include "fno_model.hpp"
+#include "common/error.hpp"
+#include "layers/fno_model.hpp"
 #include "stage_costs.hpp"
 #include "stage_timer.hpp"
 #include "timing.hpp"
-#include "truncated_dft.hpp"
+#include "fft/truncated_dft.hpp"
 #ifdef PETSCFNO_HAVE_MODEL_FILE
-#include "model_file.hpp"
+#include "files/model_file.hpp"
 #endif
 
 namespace fno::bench {

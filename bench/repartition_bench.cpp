@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "bench_options.hpp"
-#include "error.hpp"
-#include "repartition.hpp"
+#include "common/error.hpp"
+#include "fft/repartition.hpp"
 #include "timing.hpp"
 
 namespace fno::bench {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "truncated_dft.hpp"
+#include "fft/truncated_dft.hpp"
 
 namespace fno::bench {
 

@@ -7,7 +7,7 @@
 // real multiply-add, 8 per complex one, as the running implementation does them (the folded
 // time-DFT kernel does about half a dense product's); GELU as the operations of its float
 // kernels (29 for the value, 50 for value and slope). The model follows the passes of the
-// fused form (surrogate/fno_model.cpp), so it changes when they change.
+// fused form (surrogate/layers/fno_model.cpp), so it changes when they change.
 //
 // The compulsory bytes of a phase are what no fusion can avoid: forward with
 // keep_for_backward reads the input and the spectral weights, writes every saved z_l and
@@ -17,8 +17,8 @@
 #pragma once
 #include <array>
 
-#include "fno_model.hpp"
-#include "profiling.hpp"
+#include "layers/fno_model.hpp"
+#include "common/profiling.hpp"
 
 namespace fno::bench {
 

@@ -1,4 +1,4 @@
-// StageTimer: a profiling observer (surrogate/profiling.hpp) that times every stage of the
+// StageTimer: a profiling observer (surrogate/common/profiling.hpp) that times every stage of the
 // model exclusive of the stages nested inside it, separately for forward and backward
 // (whichever of the two is open outermost), and counts its calls.
 #pragma once
@@ -6,7 +6,7 @@
 #include <chrono>
 #include <vector>
 
-#include "profiling.hpp"
+#include "common/profiling.hpp"
 
 namespace fno::bench {
 

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "blas.hpp"
+#include "common/blas.hpp"
 #include "evaluator.hpp"
 #include "petsc_program.hpp"
 

@@ -7,7 +7,7 @@
 #include <exception>
 #include <string>
 
-#include "blas.hpp"
+#include "common/blas.hpp"
 #include "petsc_program.hpp"
 #include "train_options.hpp"
 #include "trainer.hpp"

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "hdf5_handles.hpp"  // the core's format rules (surrogate/)
+#include "files/hdf5_handles.hpp"  // the core's format rules (surrogate/)
 #include "hdf5_io.hpp"
 
 namespace fno::sim {

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "hdf5_handles.hpp"  // the core's format rules (surrogate/)
+#include "files/hdf5_handles.hpp"  // the core's format rules (surrogate/)
 
 namespace fno::sim {
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "dataset_reader.hpp"
-#include "error.hpp"
-#include "normalizer.hpp"
+#include "common/error.hpp"
+#include "training/normalizer.hpp"
 
 namespace fno::training {
 

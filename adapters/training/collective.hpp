@@ -9,11 +9,11 @@
 #include <string>
 #include <utility>
 
-#include "rank_agreement.hpp"
+#include "common/rank_agreement.hpp"
 
 namespace fno::training {
 
-// The training programs' names for the core's rank agreement (surrogate/rank_agreement.hpp).
+// The training programs' names for the core's rank agreement (surrogate/common/rank_agreement.hpp).
 inline std::string AgreedError(MPI_Comm comm, const std::string& local_error) { return agreed_error(comm, local_error); }
 
 template <class F>

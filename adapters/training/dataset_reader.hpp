@@ -1,6 +1,6 @@
 // Reading training datasets into the model's tensors: schema "petsc-fno-dataset-v1" (fno-gen's
 // CO2 datasets, adapters/sim/dataset_file.hpp) and "petsc-fno-dataset-v2" (trajectories any
-// PETSc TS host recorded, surrogate/trajectory_dataset.hpp); README "Datasets".
+// PETSc TS host recorded, surrogate/files/trajectory_dataset.hpp); README "Datasets".
 //
 // File order:  v1: inputs [case][field][grid...], outputs [case][time][grid...];
 //              v2: inputs [case][field][grid...], initial [case][component][grid...],
@@ -23,9 +23,9 @@
 #include <memory>
 
 #include "hdf5_handle.hpp"
-#include "layout.hpp"
-#include "problem.hpp"
-#include "trajectory_dataset.hpp"
+#include "fft/layout.hpp"
+#include "files/problem.hpp"
+#include "files/trajectory_dataset.hpp"
 
 namespace fno::training {
 

@@ -12,10 +12,10 @@
 #include "case_store.hpp"
 #include "collective.hpp"
 #include "dataset_reader.hpp"
-#include "fno_model.hpp"
+#include "layers/fno_model.hpp"
 #include "hdf5_io.hpp"
 #include "metrics.hpp"
-#include "model_file.hpp"
+#include "files/model_file.hpp"
 #include "png_image.hpp"
 #include "training_record.hpp"
 

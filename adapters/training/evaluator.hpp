@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "layout.hpp"
+#include "fft/layout.hpp"
 
 namespace fno::training {
 

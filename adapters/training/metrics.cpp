@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "error.hpp"
+#include "common/error.hpp"
 
 namespace fno::training {
 

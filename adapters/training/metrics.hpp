@@ -14,7 +14,7 @@
 
 #include <vector>
 
-#include "layout.hpp"
+#include "fft/layout.hpp"
 
 namespace fno::training {
 

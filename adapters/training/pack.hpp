@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "error.hpp"
+#include "common/error.hpp"
 
 namespace fno::training {
 

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <map>
 
-#include "error.hpp"
+#include "common/error.hpp"
 
 namespace fno::training {
 

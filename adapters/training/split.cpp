@@ -5,7 +5,7 @@
 #include <limits>
 #include <sstream>
 
-#include "error.hpp"
+#include "common/error.hpp"
 
 namespace fno::training {
 

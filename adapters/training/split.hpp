@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "layout.hpp"
+#include "fft/layout.hpp"
 
 namespace fno::training {
 

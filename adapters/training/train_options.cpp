@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "error.hpp"
+#include "common/error.hpp"
 
 namespace fno::training {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "optimizer.hpp"
+#include "training/optimizer.hpp"
 #include "split.hpp"
 #include "training_record.hpp"
 

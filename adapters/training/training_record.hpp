@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "layout.hpp"
+#include "fft/layout.hpp"
 
 namespace fno::training {
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "error.hpp"
-#include "fno_model.hpp"
+#include "common/error.hpp"
+#include "layers/fno_model.hpp"
 
 namespace fno::plugin {
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "fno_config.hpp"
-#include "model_file.hpp"
-#include "problem.hpp"
+#include "layers/fno_config.hpp"
+#include "files/model_file.hpp"
+#include "files/problem.hpp"
 
 namespace fno::plugin {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "blas.hpp"
+#include "common/blas.hpp"
 #include "petscfno_impl.hpp"
 
 using fno::plugin::events;

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "dmda_surrogate.hpp"
-#include "model_file.hpp"
+#include "files/model_file.hpp"
 #include "petscfno.h"
-#include "profiling.hpp"
+#include "common/profiling.hpp"
 
 struct _PetscFNOOps {
   PetscErrorCode (*view)(PetscFNO, PetscViewer);

@@ -14,7 +14,7 @@
 
 #include "perturbation.hpp"
 #include "petscfno_impl.hpp"
-#include "trajectory_dataset.hpp"
+#include "files/trajectory_dataset.hpp"
 
 namespace fno::plugin {
 namespace {

@@ -4,7 +4,7 @@
 // -ts_fno_record FILE.h5 -ts_fno_record_ts_type <scheme>: the TS becomes the host's own
 // scheme again (its RHS/IFunction/Jacobian, DM, SNES and adaptivity untouched) and a monitor,
 // placed first in the TS's monitor list, appends the run as one case of a trajectory dataset
-// (surrogate/trajectory_dataset.hpp): the state at the requested times (exact when a step
+// (surrogate/files/trajectory_dataset.hpp): the state at the requested times (exact when a step
 // lands on one, else the scheme's own TSInterpolate), the initial state and the one-dof
 // fields the host composed on its DM.
 // -ts_fno_perturb A (-ts_fno_perturb_seed, _correlation, _components, _bounds): the same

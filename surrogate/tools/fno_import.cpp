@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "blas.hpp"
-#include "fno_model.hpp"
-#include "model_file.hpp"
+#include "common/blas.hpp"
+#include "layers/fno_model.hpp"
+#include "files/model_file.hpp"
 #include "tool_main.hpp"
 #include "tool_options.hpp"
 #include "torch_import.hpp"

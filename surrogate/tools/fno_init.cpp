@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "error.hpp"
-#include "fno_model.hpp"
-#include "model_file.hpp"
+#include "common/error.hpp"
+#include "layers/fno_model.hpp"
+#include "files/model_file.hpp"
 #include "tool_main.hpp"
 #include "tool_options.hpp"
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "error.hpp"
+#include "common/error.hpp"
 
 namespace fno::tools {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "layout.hpp"
-#include "problem.hpp"
+#include "fft/layout.hpp"
+#include "files/problem.hpp"
 
 namespace fno::tools {
 

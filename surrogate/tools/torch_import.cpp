@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "error.hpp"
-#include "hdf5_handles.hpp"
-#include "tensor_slice.hpp"
+#include "common/error.hpp"
+#include "files/hdf5_handles.hpp"
+#include "fft/tensor_slice.hpp"
 
 namespace fno::tools {
 

@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
-#include "fno_config.hpp"
-#include "fno_model.hpp"
-#include "process_grid.hpp"
+#include "layers/fno_config.hpp"
+#include "layers/fno_model.hpp"
+#include "fft/process_grid.hpp"
 
 namespace fno::tools {
 

@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "layout.hpp"
+#include "fft/layout.hpp"
 
 namespace fno::test {
 

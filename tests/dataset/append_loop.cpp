@@ -34,8 +34,8 @@
 #include <string>
 #include <vector>
 
-#include "layout.hpp"
-#include "trajectory_dataset.hpp"
+#include "fft/layout.hpp"
+#include "files/trajectory_dataset.hpp"
 
 namespace {
 

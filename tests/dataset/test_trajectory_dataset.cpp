@@ -1,4 +1,4 @@
-// Dataset schema v2 (surrogate/trajectory_dataset.*): cases written collectively, each rank
+// Dataset schema v2 (surrogate/files/trajectory_dataset.*): cases written collectively, each rank
 // its DMDA-like block, on every process grid of the test's rank count (uneven blocks), read
 // back exactly; the same content whatever the rank count; appending; reuse of a case that
 // was not marked done; layout mismatches and missing pieces refused with one message on every
@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "error.hpp"
-#include "hdf5_handles.hpp"
-#include "layout.hpp"
-#include "rank_agreement.hpp"
+#include "common/error.hpp"
+#include "files/hdf5_handles.hpp"
+#include "fft/layout.hpp"
+#include "common/rank_agreement.hpp"
 #include "test_fields.hpp"
-#include "trajectory_dataset.hpp"
+#include "files/trajectory_dataset.hpp"
 
 namespace {
 

@@ -6,14 +6,14 @@
 #include <stdexcept>
 #include <vector>
 
-#include "fno_config.hpp"
-#include "fno_model.hpp"
-#include "layout.hpp"
-#include "model_file.hpp"
-#include "optimizer.hpp"
-#include "process_grid.hpp"
-#include "rank_agreement.hpp"
-#include "trajectory_dataset.hpp"
+#include "layers/fno_config.hpp"
+#include "layers/fno_model.hpp"
+#include "fft/layout.hpp"
+#include "files/model_file.hpp"
+#include "training/optimizer.hpp"
+#include "fft/process_grid.hpp"
+#include "common/rank_agreement.hpp"
+#include "files/trajectory_dataset.hpp"
 
 #ifdef PETSCFNO_FILES_HAVE_DATASET
 #include "dataset_file.hpp"

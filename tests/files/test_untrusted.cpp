@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "error.hpp"
-#include "fno_config.hpp"
-#include "fno_model.hpp"
-#include "hdf5_handles.hpp"
-#include "layout.hpp"
-#include "model_file.hpp"
-#include "process_grid.hpp"
+#include "common/error.hpp"
+#include "layers/fno_config.hpp"
+#include "layers/fno_model.hpp"
+#include "files/hdf5_handles.hpp"
+#include "fft/layout.hpp"
+#include "files/model_file.hpp"
+#include "fft/process_grid.hpp"
 
 namespace {
 

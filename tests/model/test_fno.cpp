@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "fno_model.hpp"
-#include "tensor_slice.hpp"
+#include "layers/fno_model.hpp"
+#include "fft/tensor_slice.hpp"
 #include "test_fields.hpp"
 
 namespace {

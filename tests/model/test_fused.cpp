@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "fno_model.hpp"
+#include "layers/fno_model.hpp"
 #include "test_fields.hpp"
-#include "truncated_dft.hpp"
+#include "fft/truncated_dft.hpp"
 
 namespace {
 

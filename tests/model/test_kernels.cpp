@@ -11,10 +11,10 @@
 #include <complex>
 #include <vector>
 
-#include "activation.hpp"
-#include "pointwise_linear.hpp"
+#include "layers/activation.hpp"
+#include "layers/pointwise_linear.hpp"
 #include "test_fields.hpp"
-#include "truncated_dft.hpp"
+#include "fft/truncated_dft.hpp"
 
 namespace {
 

@@ -8,11 +8,11 @@
 #include <memory>
 #include <vector>
 
-#include "activation.hpp"
-#include "grid_features.hpp"
-#include "pointwise_linear.hpp"
-#include "spectral_conv.hpp"
-#include "tensor_slice.hpp"
+#include "layers/activation.hpp"
+#include "layers/grid_features.hpp"
+#include "layers/pointwise_linear.hpp"
+#include "layers/spectral_conv.hpp"
+#include "fft/tensor_slice.hpp"
 #include "test_fields.hpp"
 
 namespace {

@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "fno_model.hpp"
-#include "model_file.hpp"
+#include "layers/fno_model.hpp"
+#include "files/model_file.hpp"
 #include "test_fields.hpp"
 #include "torch_import.hpp"
 

@@ -3,8 +3,8 @@
 
 #include <memory>
 
-#include "error.hpp"
-#include "truncated_fft.hpp"
+#include "common/error.hpp"
+#include "fft/truncated_fft.hpp"
 
 using namespace fno;
 

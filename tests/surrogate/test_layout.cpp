@@ -4,8 +4,8 @@
 #include <memory>
 #include <numeric>
 
-#include "error.hpp"
-#include "layout.hpp"
+#include "common/error.hpp"
+#include "fft/layout.hpp"
 #include "test_fields.hpp"
 
 using namespace fno;

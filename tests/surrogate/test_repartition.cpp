@@ -16,7 +16,7 @@
 #include <numeric>
 #include <string>
 
-#include "repartition.hpp"
+#include "fft/repartition.hpp"
 #include "test_fields.hpp"
 
 using namespace fno;

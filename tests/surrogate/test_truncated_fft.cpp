@@ -9,8 +9,8 @@
 #include <complex>
 #include <memory>
 
-#include "truncated_dft.hpp"
-#include "truncated_fft.hpp"
+#include "fft/truncated_dft.hpp"
+#include "fft/truncated_fft.hpp"
 #include "test_fields.hpp"
 
 using namespace fno;

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "layout.hpp"
-#include "loss.hpp"
+#include "fft/layout.hpp"
+#include "training/loss.hpp"
 #include "test_fields.hpp"
 
 namespace fno::test {

@@ -7,8 +7,8 @@
 #include <span>
 
 #include "distributed_field.hpp"
-#include "error.hpp"
-#include "loss.hpp"
+#include "common/error.hpp"
+#include "training/loss.hpp"
 
 namespace {
 

@@ -14,13 +14,13 @@
 #include <memory>
 #include <string>
 
-#include "error.hpp"
-#include "hdf5_handles.hpp"
-#include "layout.hpp"
-#include "model_file.hpp"
-#include "mpi_handles.hpp"
-#include "process_grid.hpp"
-#include "tensor_slice.hpp"
+#include "common/error.hpp"
+#include "files/hdf5_handles.hpp"
+#include "fft/layout.hpp"
+#include "files/model_file.hpp"
+#include "common/mpi_handles.hpp"
+#include "fft/process_grid.hpp"
+#include "fft/tensor_slice.hpp"
 #include "test_fields.hpp"
 
 namespace {

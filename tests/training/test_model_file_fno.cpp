@@ -11,10 +11,10 @@
 #include <memory>
 #include <string>
 
-#include "fno_model.hpp"
-#include "model_file.hpp"
-#include "mpi_handles.hpp"
-#include "tensor_slice.hpp"
+#include "layers/fno_model.hpp"
+#include "files/model_file.hpp"
+#include "common/mpi_handles.hpp"
+#include "fft/tensor_slice.hpp"
 #include "test_fields.hpp"
 
 namespace {

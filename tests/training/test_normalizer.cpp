@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "distributed_field.hpp"
-#include "error.hpp"
-#include "normalizer.hpp"
+#include "common/error.hpp"
+#include "training/normalizer.hpp"
 
 namespace {
 

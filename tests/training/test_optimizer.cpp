@@ -7,8 +7,8 @@
 #include <cmath>
 
 #include "distributed_field.hpp"
-#include "error.hpp"
-#include "optimizer.hpp"
+#include "common/error.hpp"
+#include "training/optimizer.hpp"
 
 namespace {
 
