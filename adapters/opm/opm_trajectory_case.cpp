@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "fft/tensor_slice.hpp"
+
 namespace fno::opm {
 
 namespace {
@@ -69,24 +71,16 @@ fno::GridBlock RankBlock(const std::vector<Index>& grid, int rank, int size) {
 }
 
 std::vector<double> BlockRows(const std::vector<double>& values, const std::vector<Index>& grid, const fno::GridBlock& block) {
-  Index cells = 1;
-  for (Index n : grid) cells *= n;
-  const std::size_t rows = values.size() / static_cast<std::size_t>(cells);
-  // Up to three axes, x fastest; missing axes have one cell.
-  Index n[3] = {1, 1, 1}, s[3] = {0, 0, 0}, e[3] = {1, 1, 1};
-  for (std::size_t a = 0; a < grid.size(); ++a) {
-    n[a] = grid[a];
-    s[a] = block.start[a];
-    e[a] = block.extent[a];
+  // As C-order tensors [row][slowest axis]...[x]: the block is a hyperslab of every row.
+  const Index rows = static_cast<Index>(values.size()) / fno::element_count(grid);
+  std::vector<Index> shape{rows}, start{0}, count{rows};
+  for (std::size_t a = grid.size(); a-- > 0;) {
+    shape.push_back(grid[a]);
+    start.push_back(block.start[a]);
+    count.push_back(block.extent[a]);
   }
-  std::vector<double> out;
-  out.reserve(rows * static_cast<std::size_t>(block.points()));
-  for (std::size_t r = 0; r < rows; ++r)
-    for (Index k = 0; k < e[2]; ++k)
-      for (Index j = 0; j < e[1]; ++j)
-        for (Index i = 0; i < e[0]; ++i)
-          out.push_back(values[r * static_cast<std::size_t>(cells) +
-                               static_cast<std::size_t>(((s[2] + k) * n[1] + s[1] + j) * n[0] + s[0] + i)]);
+  std::vector<double> out(static_cast<std::size_t>(fno::element_count(count)));
+  fno::extract_hyperslab(shape, start, count, values.data(), out.data());
   return out;
 }
 
