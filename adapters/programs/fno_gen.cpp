@@ -160,7 +160,7 @@ PetscErrorCode RunProgram() {
   const int cases = static_cast<int>(options.cases);
   fno::sim::DatasetFile file;
   bool resumed = false;
-  std::vector<int> todo;
+  std::vector<int> unfinished;
   {
     // Resume an existing file unless -overwrite; the cases still to run.
     std::string error;
@@ -171,16 +171,16 @@ PetscErrorCode RunProgram() {
     }
     PetscCheck(error.empty(), PETSC_COMM_WORLD, PETSC_ERR_FILE_UNEXPECTED, "fno-gen: %s", error.c_str());
     try {
-      todo = file.UnfinishedCases();
+      unfinished = file.UnfinishedCases();
     } catch (const std::exception& e) {
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s", e.what());
     }
   }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "fno-gen: %s %s: %d cases, %d already done, %d to run on %d group(s) of %d rank(s)\n",
-                        resumed ? "resuming" : "writing", path.c_str(), cases, cases - (int)todo.size(), (int)todo.size(),
+                        resumed ? "resuming" : "writing", path.c_str(), cases, cases - (int)unfinished.size(), (int)unfinished.size(),
                         groups, (int)options.group_size));
   std::vector<int> mine;
-  for (std::size_t i = group_id; i < todo.size(); i += groups) mine.push_back(todo[i]);
+  for (std::size_t i = group_id; i < unfinished.size(); i += groups) mine.push_back(unfinished[i]);
   PetscMPIInt group_rank;
   PetscCallMPI(MPI_Comm_rank(group, &group_rank));
   const double start = MPI_Wtime();
@@ -214,7 +214,7 @@ PetscErrorCode RunProgram() {
   int total_failed = 0;
   PetscCallMPI(MPI_Allreduce(&failed_cases, &total_failed, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD));
   total_failed /= static_cast<int>(options.group_size);  // every rank of a group counted the case
-  const int completed = static_cast<int>(todo.size()) - total_failed;
+  const int completed = static_cast<int>(unfinished.size()) - total_failed;
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "fno-gen: %d cases in %.1f s (%.0f cases/hour) -> %s\n", completed, wall,
                         wall > 0 ? 3600.0 * completed / wall : 0.0, path.c_str()));
   PetscCallMPI(MPI_Comm_free(&group));

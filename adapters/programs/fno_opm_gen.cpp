@@ -206,7 +206,7 @@ PetscErrorCode RunProgram() {
   const int cases = static_cast<int>(options.cases);
   fno::sim::DatasetFile file;
   bool resumed = false;
-  std::vector<int> todo;
+  std::vector<int> unfinished;
   {
     // Resume an existing file unless -overwrite; the cases still to run.
     std::string error;
@@ -217,16 +217,16 @@ PetscErrorCode RunProgram() {
     }
     PetscCheck(error.empty(), PETSC_COMM_WORLD, PETSC_ERR_FILE_UNEXPECTED, "fno-opm-gen: %s", error.c_str());
     try {
-      todo = file.UnfinishedCases();
+      unfinished = file.UnfinishedCases();
     } catch (const std::exception& e) {
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s", e.what());
     }
   }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "fno-opm-gen: %s %s: %d cases, %d already done, %d to run on %d rank(s); flow %s, runs in %s\n",
-                        resumed ? "resuming" : "writing", path.c_str(), cases, cases - (int)todo.size(), (int)todo.size(),
+                        resumed ? "resuming" : "writing", path.c_str(), cases, cases - (int)unfinished.size(), (int)unfinished.size(),
                         (int)size, flow.c_str(), options.workdir));
   std::vector<int> mine;
-  for (std::size_t i = rank; i < todo.size(); i += size) mine.push_back(todo[i]);
+  for (std::size_t i = rank; i < unfinished.size(); i += size) mine.push_back(unfinished[i]);
   const double start = MPI_Wtime();
   int failed_cases = 0, skipped_cases = 0;
   double flow_total = 0;
@@ -268,7 +268,7 @@ PetscErrorCode RunProgram() {
   PetscCallMPI(MPI_Allreduce(&failed_cases, &total_failed, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD));
   PetscCallMPI(MPI_Allreduce(&flow_runs, &total_runs, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD));
   PetscCallMPI(MPI_Allreduce(&flow_total, &total_flow, 1, MPI_DOUBLE, MPI_SUM, PETSC_COMM_WORLD));
-  const int completed = static_cast<int>(todo.size()) - total_failed - total_skipped;
+  const int completed = static_cast<int>(unfinished.size()) - total_failed - total_skipped;
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "fno-opm-gen: %d cases in %.1f s (%d flow runs, %.2f s each on average)%s -> %s\n",
                         completed, wall, total_runs, total_runs ? total_flow / total_runs : 0.0,
                         total_skipped ? (", " + std::to_string(total_skipped) + " without a finished run left undone (-adopt_only)").c_str() : "",

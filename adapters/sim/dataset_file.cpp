@@ -497,10 +497,10 @@ bool DatasetFile::OpenOrCreate(MPI_Comm comm, const std::string& path, const Sim
 std::vector<int> DatasetFile::UnfinishedCases() const {
   fno::h5::QuietErrors quiet;
   const std::vector<std::int8_t> done = ReadDoneFlags();
-  std::vector<int> todo;
+  std::vector<int> unfinished;
   for (std::size_t c = 0; c < done.size(); ++c)
-    if (!done[c]) todo.push_back(static_cast<int>(c));
-  return todo;
+    if (!done[c]) unfinished.push_back(static_cast<int>(c));
+  return unfinished;
 }
 
 std::vector<std::int8_t> DatasetFile::ReadDoneFlags() const {
