@@ -353,4 +353,61 @@ inline UntrustedFile open_untrusted(const std::string& path, const std::string& 
   return opened;
 }
 
+// ---- attributes of untrusted files -------------------------------------------------------------
+
+// The attribute `name` of `object` (`where` names the object in messages); a missing one is
+// refused, an unreadable one is corrupt.
+inline Attribute open_attribute(hid_t object, const char* name, const std::string& context, const std::string& where) {
+  const htri_t exists = H5Aexists(object, name);
+  if (exists < 0) fail_corrupt(context, std::string("looking up attribute '") + name + "' of " + where);
+  if (exists == 0) throw Error(context + ": " + where + " has no attribute '" + name + "'");
+  Attribute attribute(H5Aopen(object, name, H5P_DEFAULT));
+  if (!attribute.valid()) fail_corrupt(context, std::string("opening attribute '") + name + "' of " + where);
+  return attribute;
+}
+
+// The element count of attribute `name` (an unreadable dataspace is corrupt).
+inline std::uint64_t attribute_points(hid_t attribute, const std::string& context, const char* name) {
+  Dataspace space(H5Aget_space(attribute));
+  const hssize_t points = space.valid() ? H5Sget_simple_extent_npoints(space.get()) : -1;
+  if (points < 0) fail_corrupt(context, std::string("reading the dataspace of attribute '") + name + "'");
+  return static_cast<std::uint64_t>(points);
+}
+
+// A string attribute holding one string of at most `max_bytes` bytes, fixed or variable
+// length; a fixed-length type larger than that is refused before anything is read.
+inline std::string read_string_attribute(hid_t object, const char* name, const std::string& context,
+                                         const std::string& where, std::size_t max_bytes) {
+  Attribute attribute = open_attribute(object, name, context, where);
+  Datatype type(H5Aget_type(attribute.get()));
+  if (!type.valid()) fail_corrupt(context, std::string("reading the type of attribute '") + name + "'");
+  if (H5Tget_class(type.get()) != H5T_STRING || attribute_points(attribute.get(), context, name) != 1)
+    throw Error(context + ": attribute '" + name + "' of " + where + " is not a string");
+  const htri_t variable = H5Tis_variable_str(type.get());
+  if (variable < 0) fail_corrupt(context, std::string("reading the type of attribute '") + name + "'");
+  std::string value;
+  if (variable > 0) {
+    Datatype memory(H5Tcopy(H5T_C_S1));
+    if (!memory.valid() || H5Tset_size(memory.get(), H5T_VARIABLE) < 0 ||
+        H5Tset_cset(memory.get(), H5Tget_cset(type.get())) < 0)
+      fail_corrupt(context, std::string("preparing to read attribute '") + name + "'");
+    char* text = nullptr;
+    if (H5Aread(attribute.get(), memory.get(), &text) < 0) fail_corrupt(context, std::string("reading attribute '") + name + "'");
+    value = text ? std::string(text, strnlen(text, max_bytes + 1)) : std::string();
+    H5free_memory(text);
+  } else {
+    const std::size_t size = H5Tget_size(type.get());
+    if (size == 0 || size > max_bytes)
+      throw Error(context + ": attribute '" + name + "' of " + where + " is a string of " + std::to_string(size) +
+                  " bytes; at most " + std::to_string(max_bytes) + " are expected");
+    value.assign(size, '\0');
+    if (H5Aread(attribute.get(), type.get(), value.data()) < 0) fail_corrupt(context, std::string("reading attribute '") + name + "'");
+    value.resize(strnlen(value.c_str(), size));  // drop null padding
+  }
+  if (value.size() > max_bytes)
+    throw Error(context + ": attribute '" + name + "' of " + where + " is a string of more than " + std::to_string(max_bytes) +
+                " bytes");
+  return value;
+}
+
 }  // namespace fno::h5

@@ -303,20 +303,11 @@ bool has_attribute(hid_t object, const char* name, const std::string& context) {
   return exists > 0;
 }
 
-h5::Attribute open_attribute(hid_t object, const char* name, const std::string& context, const std::string& where) {
-  if (!has_attribute(object, name, context)) throw Error(context + ": " + where + " has no attribute '" + name + "'");
-  h5::Attribute attribute(H5Aopen(object, name, H5P_DEFAULT));
-  if (!attribute.valid()) corrupt(context, std::string("opening attribute '") + name + "' of " + where);
-  return attribute;
-}
-
 // The attribute's element count, refusing more than `max_points` (or an unreadable dataspace).
 std::size_t attribute_points(hid_t attribute, std::size_t max_points, const std::string& context, const char* name,
                              const std::string& where) {
-  h5::Dataspace space(H5Aget_space(attribute));
-  const hssize_t points = space.valid() ? H5Sget_simple_extent_npoints(space.get()) : -1;
-  if (points < 0) corrupt(context, std::string("reading the dataspace of attribute '") + name + "'");
-  if (static_cast<std::uint64_t>(points) > max_points)
+  const std::uint64_t points = h5::attribute_points(attribute, context, name);
+  if (points > max_points)
     throw Error(context + ": attribute '" + name + "' of " + where + " holds " + std::to_string(points) +
                 " values; at most " + std::to_string(max_points) + " are expected");
   return static_cast<std::size_t>(points);
@@ -331,7 +322,7 @@ std::pair<H5T_class_t, std::size_t> attribute_type(hid_t attribute, const std::s
 
 std::vector<std::int64_t> read_ints_attribute(hid_t object, const char* name, const std::string& context,
                                               const std::string& where, std::size_t max_points) {
-  h5::Attribute attribute = open_attribute(object, name, context, where);
+  h5::Attribute attribute = h5::open_attribute(object, name, context, where);
   const auto [type_class, type_size] = attribute_type(attribute.get(), context, name);
   if (type_class != H5T_INTEGER || type_size < 1 || type_size > 8)
     throw Error(context + ": attribute '" + name + "' of " + where + " is not an integer");
@@ -350,7 +341,7 @@ std::int64_t read_int_attribute(hid_t object, const char* name, const std::strin
 }
 
 double read_double_attribute(hid_t object, const char* name, const std::string& context, const std::string& where) {
-  h5::Attribute attribute = open_attribute(object, name, context, where);
+  h5::Attribute attribute = h5::open_attribute(object, name, context, where);
   const auto [type_class, type_size] = attribute_type(attribute.get(), context, name);
   if (!((type_class == H5T_FLOAT && (type_size == 4 || type_size == 8)) ||
         (type_class == H5T_INTEGER && type_size >= 1 && type_size <= 8)) ||
@@ -363,36 +354,7 @@ double read_double_attribute(hid_t object, const char* name, const std::string& 
 
 std::string read_string_attribute(hid_t object, const char* name, const std::string& context,
                                   const std::string& where, std::size_t max_bytes = max_short_string) {
-  h5::Attribute attribute = open_attribute(object, name, context, where);
-  h5::Datatype type(H5Aget_type(attribute.get()));
-  if (!type.valid()) corrupt(context, std::string("reading the type of attribute '") + name + "'");
-  if (H5Tget_class(type.get()) != H5T_STRING || attribute_points(attribute.get(), 1, context, name, where) != 1)
-    throw Error(context + ": attribute '" + name + "' of " + where + " is not a string");
-  std::string value;
-  const htri_t variable = H5Tis_variable_str(type.get());
-  if (variable < 0) corrupt(context, std::string("reading the type of attribute '") + name + "'");
-  if (variable > 0) {
-    h5::Datatype memory_type(H5Tcopy(H5T_C_S1));
-    if (!memory_type.valid() || H5Tset_size(memory_type.get(), H5T_VARIABLE) < 0 ||
-        H5Tset_cset(memory_type.get(), H5Tget_cset(type.get())) < 0)
-      corrupt(context, std::string("preparing to read attribute '") + name + "'");
-    char* text = nullptr;
-    if (H5Aread(attribute.get(), memory_type.get(), &text) < 0) corrupt(context, std::string("reading attribute '") + name + "'");
-    value = text ? std::string(text, strnlen(text, max_bytes + 1)) : std::string();
-    H5free_memory(text);
-  } else {
-    const std::size_t size = H5Tget_size(type.get());
-    if (size == 0 || size > max_bytes)
-      throw Error(context + ": attribute '" + name + "' of " + where + " is a string of " + std::to_string(size) +
-                  " bytes; at most " + std::to_string(max_bytes) + " are expected");
-    value.assign(size, '\0');
-    if (H5Aread(attribute.get(), type.get(), value.data()) < 0) corrupt(context, std::string("reading attribute '") + name + "'");
-    value.resize(std::strlen(value.c_str()));  // drop null padding
-  }
-  if (value.size() > max_bytes)
-    throw Error(context + ": attribute '" + name + "' of " + where + " is a string of more than " +
-                std::to_string(max_bytes) + " bytes");
-  return value;
+  return h5::read_string_attribute(object, name, context, where, max_bytes);
 }
 
 bool has_link(hid_t location, const char* name, const std::string& context) {
@@ -678,7 +640,7 @@ void write_doubles_attribute(hid_t object, const char* name, const std::vector<d
 
 std::vector<double> read_doubles_attribute(hid_t object, const char* name, const std::string& context,
                                            const std::string& where, std::size_t max_points) {
-  h5::Attribute attribute = open_attribute(object, name, context, where);
+  h5::Attribute attribute = h5::open_attribute(object, name, context, where);
   const auto [type_class, type_size] = attribute_type(attribute.get(), context, name);
   if (type_class != H5T_FLOAT || (type_size != 4 && type_size != 8))
     throw Error(context + ": attribute '" + name + "' of " + where + " is not floating point");

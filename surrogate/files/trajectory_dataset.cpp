@@ -190,55 +190,8 @@ void write_ints_attribute(hid_t object, const char* name, const std::vector<Inde
   write_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, v.size(), false, v.data(), context);
 }
 
-h5::Attribute open_attribute(hid_t object, const char* name, const std::string& context, const std::string& where) {
-  const htri_t exists = H5Aexists(object, name);
-  if (exists < 0) h5::fail_corrupt(context, std::string("looking up attribute '") + name + "' of " + where);
-  if (exists == 0) throw Error(context + ": " + where + " has no attribute '" + name + "'");
-  h5::Attribute attribute(H5Aopen(object, name, H5P_DEFAULT));
-  if (!attribute.valid()) h5::fail_corrupt(context, std::string("opening attribute '") + name + "' of " + where);
-  return attribute;
-}
-
-hssize_t attribute_points(hid_t attribute, const std::string& context, const char* name) {
-  h5::Dataspace space(H5Aget_space(attribute));
-  const hssize_t points = space.valid() ? H5Sget_simple_extent_npoints(space.get()) : -1;
-  if (points < 0) h5::fail_corrupt(context, std::string("reading the dataspace of attribute '") + name + "'");
-  return points;
-}
-
 std::string read_string_attribute(hid_t object, const char* name, const std::string& context, const std::string& where) {
-  h5::Attribute attribute = open_attribute(object, name, context, where);
-  h5::Datatype type(H5Aget_type(attribute.get()));
-  if (!type.valid()) h5::fail_corrupt(context, std::string("reading the type of attribute '") + name + "'");
-  if (H5Tget_class(type.get()) != H5T_STRING || attribute_points(attribute.get(), context, name) != 1)
-    throw Error(context + ": attribute '" + name + "' of " + where + " is not a string");
-  const htri_t variable = H5Tis_variable_str(type.get());
-  if (variable < 0) h5::fail_corrupt(context, std::string("reading the type of attribute '") + name + "'");
-  std::string value;
-  if (variable > 0) {
-    h5::Datatype memory(H5Tcopy(H5T_C_S1));
-    if (!memory.valid() || H5Tset_size(memory.get(), H5T_VARIABLE) < 0 ||
-        H5Tset_cset(memory.get(), H5Tget_cset(type.get())) < 0)
-      h5::fail_corrupt(context, std::string("preparing to read attribute '") + name + "'");
-    char* text = nullptr;
-    if (H5Aread(attribute.get(), memory.get(), &text) < 0)
-      h5::fail_corrupt(context, std::string("reading attribute '") + name + "'");
-    value = text ? std::string(text, strnlen(text, kMaxAttributeBytes + 1)) : std::string();
-    H5free_memory(text);
-  } else {
-    const std::size_t size = H5Tget_size(type.get());
-    if (size == 0 || size > kMaxAttributeBytes)
-      throw Error(context + ": attribute '" + name + "' of " + where + " is a string of " + std::to_string(size) +
-                  " bytes; at most " + std::to_string(kMaxAttributeBytes) + " are expected");
-    value.assign(size, '\0');
-    if (H5Aread(attribute.get(), type.get(), value.data()) < 0)
-      h5::fail_corrupt(context, std::string("reading attribute '") + name + "'");
-    value.resize(strnlen(value.c_str(), size));
-  }
-  if (value.size() > kMaxAttributeBytes)
-    throw Error(context + ": attribute '" + name + "' of " + where + " is longer than " +
-                std::to_string(kMaxAttributeBytes) + " bytes");
-  return value;
+  return h5::read_string_attribute(object, name, context, where, kMaxAttributeBytes);
 }
 
 std::vector<std::string> read_names_attribute(hid_t object, const char* name, const std::string& context,
@@ -252,13 +205,13 @@ std::vector<std::string> read_names_attribute(hid_t object, const char* name, co
 
 std::vector<Index> read_ints_attribute(hid_t object, const char* name, std::size_t max_points, const std::string& context,
                                        const std::string& where) {
-  h5::Attribute attribute = open_attribute(object, name, context, where);
+  h5::Attribute attribute = h5::open_attribute(object, name, context, where);
   h5::Datatype type(H5Aget_type(attribute.get()));
   if (!type.valid()) h5::fail_corrupt(context, std::string("reading the type of attribute '") + name + "'");
   const std::size_t size = H5Tget_size(type.get());
   if (H5Tget_class(type.get()) != H5T_INTEGER || size < 1 || size > 8)
     throw Error(context + ": attribute '" + name + "' of " + where + " is not an integer list");
-  const hssize_t points = attribute_points(attribute.get(), context, name);
+  const auto points = static_cast<hssize_t>(h5::attribute_points(attribute.get(), context, name));
   if (static_cast<std::uint64_t>(points) > max_points)
     throw Error(context + ": attribute '" + name + "' of " + where + " holds " + std::to_string(points) +
                 " values; at most " + std::to_string(max_points) + " are expected");
